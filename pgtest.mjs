@@ -1,0 +1,15 @@
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { cube } from '@electric-sql/pglite/contrib/cube';
+import { earthdistance } from '@electric-sql/pglite/contrib/earthdistance';
+import fs from 'node:fs';
+let t=Date.now();
+const db = new PGlite('/tmp/pgl1', { extensions: { pg_trgm, cube, earthdistance } });
+await db.waitReady; console.log('open', Date.now()-t);
+await db.exec('create extension if not exists pg_trgm; create extension if not exists cube; create extension if not exists earthdistance; create table if not exists x(id int)');
+console.log(fs.readdirSync('/tmp/pgl1').join(' '));
+t=Date.now(); const dump = await db.dumpDataDir('none'); console.log('dump', Date.now()-t, dump.size);
+await db.close();
+console.log('after close', fs.existsSync('/tmp/pgl1/postmaster.pid'));
+t=Date.now(); const db2 = new PGlite({ loadDataDir: dump, extensions: { pg_trgm, cube, earthdistance } }); await db2.waitReady; console.log('load', Date.now()-t);
+console.log((await db2.query("select earth_distance(ll_to_earth(9,38), ll_to_earth(9.1,38)) d, version() v")).rows);

@@ -1,0 +1,261 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import { requestId } from 'hono/request-id';
+import { matchedRoutes } from 'hono/route';
+import { secureHeaders } from 'hono/secure-headers';
+import { v7 as uuidv7 } from 'uuid';
+import pkg from '../package.json' with { type: 'json' };
+import type { Config } from './config.ts';
+import { modules as defaultModules } from './modules/index.ts';
+import type { Database } from './platform/db/client.ts';
+import type { AppEnv } from './platform/http/context.ts';
+import { addSharedResponses, registerSharedComponents } from './platform/http/openapi.ts';
+import {
+  errorToProblem,
+  notFoundProblem,
+  ProblemSchema,
+  problemResponse,
+} from './platform/http/problem.ts';
+import { createRouter } from './platform/http/router.ts';
+import type { Logger } from './platform/logger.ts';
+import { createMetrics, type Metrics } from './platform/metrics.ts';
+import type { Module } from './platform/module.ts';
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  log: Logger;
+  /** Readiness checks besides the database's, e.g. `{ redis: () => redis.ping() }`. */
+  checks?: Record<string, () => Promise<unknown>>;
+  metrics?: Metrics;
+  /** Loads the API reference page's script, served from /docs/scalar.js (no CDN). */
+  docsScript: () => Promise<string>;
+  /** The modules to mount; all of src/modules by default. Tests add their own. */
+  modules?: readonly Module[];
+}
+
+const CHECK_TIMEOUT_MS = 2000;
+
+const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
+const ReadySchema = z
+  .object({
+    status: z.literal('ok'),
+    checks: z.record(z.string(), z.string()).openapi({ example: { database: 'ok' } }),
+  })
+  .openapi('Readiness');
+const IndexSchema = z
+  .object({
+    name: z.string(),
+    version: z.string(),
+    links: z.record(z.string(), z.string()),
+  })
+  .openapi('Index');
+
+const indexRoute = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['System'],
+  summary: 'Name, version and links',
+  responses: { 200: { description: 'About this API', content: { 'application/json': { schema: IndexSchema } } } },
+});
+const healthRoute = createRoute({
+  method: 'get',
+  path: '/healthz',
+  tags: ['System'],
+  summary: 'Liveness: the process answers',
+  responses: { 200: { description: 'Alive', content: { 'application/json': { schema: HealthSchema } } } },
+});
+const readyRoute = createRoute({
+  method: 'get',
+  path: '/readyz',
+  tags: ['System'],
+  summary: 'Readiness: the database and, when configured, Redis answer',
+  responses: {
+    200: { description: 'Ready', content: { 'application/json': { schema: ReadySchema } } },
+    503: {
+      description: 'Not ready; `checks` names what is down',
+      content: { 'application/problem+json': { schema: ProblemSchema } },
+    },
+  },
+});
+
+function withTimeout(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The route pattern that answered, or 'unmatched'; never the raw path (label cardinality). */
+function routeLabel(c: Context): string {
+  const handlers = matchedRoutes(c).filter((r) => r.method !== 'ALL');
+  return handlers.at(-1)?.path ?? 'unmatched';
+}
+
+/** Builds the whole HTTP app from its dependencies; nothing here does I/O until a request. */
+export function createApp(deps: AppDeps) {
+  const { config, database } = deps;
+  const metrics = deps.metrics ?? createMetrics({ processMetrics: false });
+  const app = createRouter();
+
+  app.use(requestId({ generator: () => uuidv7() }));
+  app.use(async (c, next) => {
+    const started = performance.now();
+    const log = deps.log.child({ requestId: c.get('requestId') });
+    c.set('log', log);
+    await next();
+    const seconds = (performance.now() - started) / 1000;
+    const route = routeLabel(c);
+    const status = c.res.status;
+    metrics.httpDuration.observe({ method: c.req.method, route, status: String(status) }, seconds);
+    const line = {
+      method: c.req.method,
+      path: c.req.path,
+      route,
+      status,
+      durationMs: Math.round(seconds * 10000) / 10,
+    };
+    if (status >= 500) log.error(line, 'request failed');
+    else log.info(line, 'request');
+  });
+  app.use(secureHeaders());
+  if (config.corsOrigins.length > 0) {
+    app.use(
+      cors({
+        origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins],
+        allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+        allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+        exposeHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        problemResponse(c, {
+          status: 405,
+          code: 'method-not-allowed',
+          detail: `${c.req.method} is not allowed here; use ${methods.join(', ')}.`,
+          headers: { Allow: methods.join(', ') },
+        }),
+    }),
+  );
+  app.use('/api/*', bodyLimit({ maxSize: config.bodyLimitBytes }));
+  app.use('/api/*', async (c, next) => {
+    c.set('ctx', {
+      db: database.db,
+      actor: null,
+      requestId: c.get('requestId'),
+      log: c.get('log'),
+      config,
+    });
+    await next();
+  });
+
+  app.onError((error, c) => errorToProblem(c, error));
+  app.notFound((c) => notFoundProblem(c));
+
+  app.openapi(indexRoute, (c) =>
+    c.json(
+      {
+        name: 'Mercato',
+        version: pkg.version,
+        links: {
+          docs: `${config.publicUrl}/docs`,
+          openapi: `${config.publicUrl}/openapi.json`,
+          health: `${config.publicUrl}/healthz`,
+          ready: `${config.publicUrl}/readyz`,
+          api: `${config.publicUrl}/api/v1`,
+        },
+      },
+      200,
+    ),
+  );
+  app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
+  const checks = { database: () => database.ping(), ...deps.checks };
+  app.openapi(readyRoute, async (c) => {
+    const results = await Promise.all(
+      Object.entries(checks).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), CHECK_TIMEOUT_MS);
+          return [name, 'ok'] as const;
+        } catch (error) {
+          c.get('log').warn({ err: error, check: name }, 'readiness check failed');
+          return [name, `down: ${(error as Error).message}`] as const;
+        }
+      }),
+    );
+    const down = results.filter(([, state]) => state !== 'ok').map(([name]) => name);
+    if (down.length > 0) {
+      return problemResponse(c, {
+        status: 503,
+        code: 'not-ready',
+        detail: `Not ready: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} down.`,
+        extensions: { checks: Object.fromEntries(results) },
+      }) as never;
+    }
+    return c.json({ status: 'ok' as const, checks: Object.fromEntries(results) }, 200);
+  });
+
+  app.get('/metrics', async (c) => {
+    if (config.metricsToken && c.req.header('authorization') !== `Bearer ${config.metricsToken}`) {
+      return problemResponse(c, {
+        status: 401,
+        code: 'unauthorized',
+        detail: 'The metrics token is required.',
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
+    }
+    return c.body(await metrics.registry.metrics(), 200, {
+      'Content-Type': metrics.registry.contentType,
+    });
+  });
+
+  const api = createRouter();
+  for (const module of deps.modules ?? defaultModules) {
+    if (module.routes) api.route('/', module.routes);
+  }
+  app.route('/api/v1', api);
+
+  registerSharedComponents(app as never);
+  let document: unknown;
+  app.get('/openapi.json', (c) => {
+    if (!document) {
+      const doc = app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: {
+          title: 'Mercato API',
+          version: pkg.version,
+          description:
+            'One API for a multi-vertical marketplace: property and vehicle listings, shops, ' +
+            'event tickets. Errors are RFC 9457 problem details; lists are cursor-paginated; ' +
+            'money is an integer amount in minor units with an ISO-4217 currency.',
+        },
+        servers: [{ url: config.publicUrl }],
+      });
+      addSharedResponses(doc);
+      document = doc;
+    }
+    return c.json(document);
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', cdn: '/docs/scalar.js', pageTitle: 'Mercato API' }));
+  let docsScript: Promise<string> | undefined;
+  app.get('/docs/scalar.js', async (c) => {
+    docsScript ??= deps.docsScript();
+    return c.body(await docsScript, 200, {
+      'Content-Type': 'text/javascript; charset=utf-8',
+      'Cache-Control': 'public, max-age=86400',
+    });
+  });
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

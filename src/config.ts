@@ -1,0 +1,142 @@
+import { z } from 'zod';
+
+/**
+ * The environment, parsed once into a typed, frozen Config. Every variable is listed in the
+ * README's configuration table and in .env.example; keep the three in step.
+ */
+
+const DEV_JWT_SECRET = 'mercato-development-secret-do-not-use-in-production';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'expected an integer' })
+    .int({ message: 'expected an integer' })
+    .min(min, { message: `expected at least ${min}` })
+    .max(max, { message: `expected at most ${max}` });
+
+const databaseUrl = z
+  .string()
+  .refine((v) => v === 'memory://' || /^postgres(ql)?:\/\/.+/.test(v), {
+    message: 'expected memory:// or a postgres:// URL',
+  });
+
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PORT: int(0, 65535).default(3000),
+    PUBLIC_URL: z.url({ message: 'expected an absolute URL' }).optional(),
+    DATA_DIR: z.string().min(1).default('./.data'),
+    DATABASE_URL: databaseUrl.optional(),
+    DATABASE_POOL_SIZE: int(1, 200).default(10),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\/.+/, { message: 'expected a redis:// or rediss:// URL' })
+      .optional(),
+    MIGRATE_ON_START: bool.default(false),
+    SEED_DEMO: bool.default(true),
+    JWT_SECRET: z.string().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    LOG_PRETTY: bool.optional(),
+    CORS_ORIGINS: csv.optional(),
+    BODY_LIMIT_BYTES: int(1024, 1024 ** 3).default(1024 * 1024),
+    METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
+    SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    if (!env.JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required in production' });
+    } else if (new TextEncoder().encode(env.JWT_SECRET).length < 32) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'must be at least 32 bytes in production',
+      });
+    }
+    if (!env.DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required in production' });
+    }
+  });
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  readonly env: 'development' | 'test' | 'production';
+  readonly host: string;
+  readonly port: number;
+  readonly publicUrl: string;
+  readonly dataDir: string;
+  /** undefined: embedded PGlite under dataDir; 'memory://': in-memory PGlite; else a server URL. */
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
+  readonly redisUrl: string | undefined;
+  readonly migrateOnStart: boolean;
+  readonly seedDemo: boolean;
+  readonly jwtSecret: string;
+  readonly logLevel: string;
+  readonly logPretty: boolean;
+  /** Allowed CORS origins; ['*'] allows any. Empty disables CORS. */
+  readonly corsOrigins: readonly string[];
+  readonly bodyLimitBytes: number;
+  readonly metricsToken: string | undefined;
+  readonly shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Parses an environment (process.env, a .env file's entries, a Worker's bindings). */
+export function parseConfig(source: Record<string, string | undefined>): Config {
+  // An empty value means "not set", as in most .env tooling.
+  const env = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '(environment)');
+        const value = env[name];
+        const shown = value === undefined || /SECRET|TOKEN|PASSWORD/.test(name) ? '' : ` (got "${value}")`;
+        return `${name}: ${issue.message}${shown}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const dev = e.NODE_ENV !== 'production';
+  return Object.freeze({
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    redisUrl: e.REDIS_URL,
+    migrateOnStart: e.MIGRATE_ON_START,
+    seedDemo: e.SEED_DEMO,
+    jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    logPretty: e.LOG_PRETTY ?? e.NODE_ENV === 'development',
+    corsOrigins: Object.freeze(e.CORS_ORIGINS ?? (dev ? ['*'] : [])),
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    metricsToken: e.METRICS_TOKEN,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+}

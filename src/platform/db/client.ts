@@ -1,0 +1,36 @@
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type * as schema from './schema.ts';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** What services query through: the database, or the transaction they were handed. */
+export type Executor = Db | Tx;
+
+/** An open database, whichever backend serves it. */
+export interface Database {
+  readonly db: Db;
+  readonly kind: 'pglite' | 'postgres';
+  /** Applies the SQL migrations found in `folder` that have not run yet. */
+  migrate(folder: string): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** undefined: PGlite stored under dataDir; 'memory://': PGlite in memory; else a server URL. */
+  url: string | undefined;
+  dataDir: string;
+  poolSize: number;
+}
+
+/** Opens the backend the configuration names; each driver is loaded only when used. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url === undefined || options.url === 'memory://') {
+    const { openPglite } = await import('./pglite.ts');
+    return openPglite(options.url === undefined ? { dataDir: `${options.dataDir}/pglite` } : {});
+  }
+  const { openPostgres } = await import('./postgres.ts');
+  return openPostgres(options.url, options.poolSize);
+}

@@ -1,0 +1,27 @@
+import type { Config } from '../../config.ts';
+import type { Executor } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+
+/** Who is calling. Filled in by the identity module's auth middleware; null for guests. */
+export interface Actor {
+  readonly userId: string;
+  readonly roles: readonly string[];
+}
+
+/** What every service function receives: no HTTP in it, so jobs and scripts build one too. */
+export interface Ctx {
+  readonly db: Executor;
+  readonly actor: Actor | null;
+  readonly requestId: string;
+  readonly log: Logger;
+  readonly config: Config;
+}
+
+/** Hono's environment for every route in the app. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    log: Logger;
+    ctx: Ctx;
+  };
+}

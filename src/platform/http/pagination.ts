@@ -1,0 +1,180 @@
+import { z } from '@hono/zod-openapi';
+import { and, eq, gt, lt, or, type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { BadRequest } from './errors.ts';
+
+export const DEFAULT_LIMIT = 20;
+export const MAX_LIMIT = 100;
+
+/** `?limit=&cursor=` for every list route; extend it with the list's own filters. */
+export const PageQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_LIMIT)
+    .default(DEFAULT_LIMIT)
+    .openapi({ description: `Page size, 1 to ${MAX_LIMIT}.`, example: DEFAULT_LIMIT }),
+  cursor: z
+    .string()
+    .max(1024)
+    .optional()
+    .openapi({ description: 'The `nextCursor` of the previous page; omit for the first page.' }),
+});
+
+export type PageInput = z.infer<typeof PageQuery>;
+
+/** The response shape of every list: `{ items, nextCursor }`. */
+export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
+  z
+    .object({
+      items: z.array(item),
+      nextCursor: z
+        .string()
+        .nullable()
+        .openapi({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
+    })
+    .openapi(name);
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+type CursorValue = string | number | boolean | Date;
+type Encoded = string | number | boolean | { d: string };
+
+const encodedSchema = z.object({
+  s: z.string(),
+  v: z.array(z.union([z.string(), z.number(), z.boolean(), z.object({ d: z.iso.datetime() })])),
+});
+
+const encoder = new TextEncoder();
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey(
+      'raw',
+      encoder.encode(`mercato-cursor:${secret}`),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    );
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+const toBase64Url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+
+function invalidCursor(): BadRequest {
+  return new BadRequest('invalid-cursor', 'The cursor is not valid for this list.', {
+    errors: [{ path: 'query.cursor', message: 'not a cursor this list issued' }],
+  });
+}
+
+/**
+ * Cursors are opaque to clients: the position (sort values of the last row) and the list's
+ * scope, signed. A tampered cursor, or one issued by another list or sort order, is refused.
+ */
+export async function encodeCursor(
+  secret: string,
+  scope: string,
+  values: CursorValue[],
+): Promise<string> {
+  const payload = JSON.stringify({
+    s: scope,
+    v: values.map((v): Encoded => (v instanceof Date ? { d: v.toISOString() } : v)),
+  });
+  const body = encoder.encode(payload);
+  const signature = await crypto.subtle.sign('HMAC', await hmacKey(secret), body);
+  return `${toBase64Url(body)}.${toBase64Url(new Uint8Array(signature))}`;
+}
+
+export async function decodeCursor(
+  secret: string,
+  scope: string,
+  cursor: string,
+): Promise<CursorValue[]> {
+  const [body, signature, extra] = cursor.split('.');
+  if (!body || !signature || extra !== undefined) throw invalidCursor();
+  const bodyBytes = Buffer.from(body, 'base64url');
+  const valid = await crypto.subtle.verify(
+    'HMAC',
+    await hmacKey(secret),
+    Buffer.from(signature, 'base64url'),
+    bodyBytes,
+  );
+  if (!valid) throw invalidCursor();
+  let parsed: z.infer<typeof encodedSchema>;
+  try {
+    parsed = encodedSchema.parse(JSON.parse(bodyBytes.toString('utf8')));
+  } catch {
+    throw invalidCursor();
+  }
+  if (parsed.s !== scope) throw invalidCursor();
+  return parsed.v.map((v) => (typeof v === 'object' ? new Date(v.d) : v));
+}
+
+export interface SortKey<Row> {
+  column: AnyPgColumn;
+  direction: 'asc' | 'desc';
+  /** Reads this key's value off a returned row, to build the next cursor. */
+  value: (row: Row) => CursorValue;
+}
+
+export interface KeysetOptions<Row> {
+  /** Names the list and its order, e.g. `listings:price-asc`; a cursor works only here. */
+  scope: string;
+  /**
+   * The sort order. The last key must be unique (the id) so that rows sharing the other
+   * values still have one order and no row is skipped or repeated. Keys must be NOT NULL.
+   */
+  keys: SortKey<Row>[];
+  page: PageInput;
+  secret: string;
+  /** Runs the query with the keyset condition, order and limit to apply. */
+  fetch: (q: { where: SQL | undefined; orderBy: SQL[]; limit: number }) => Promise<Row[]>;
+}
+
+/**
+ * Rows strictly after `after` in the keys' order: for keys k1..kn, the disjunction over i of
+ * (k1 = v1 and ... and k(i-1) = v(i-1) and ki beyond vi). Unlike a row comparison, this
+ * works for mixed directions.
+ */
+function afterCondition<Row>(keys: SortKey<Row>[], after: CursorValue[]): SQL | undefined {
+  const branches = keys.map((key, i) => {
+    const value = after[i];
+    const beyond = key.direction === 'asc' ? gt(key.column, value) : lt(key.column, value);
+    const equalBefore = keys.slice(0, i).map((k, j) => eq(k.column, after[j]));
+    return and(...equalBefore, beyond);
+  });
+  return or(...branches);
+}
+
+export async function keysetPage<Row>(options: KeysetOptions<Row>): Promise<Page<Row>> {
+  const { keys: sortKeys, page, scope, secret } = options;
+  let where: SQL | undefined;
+  if (page.cursor) {
+    const after = await decodeCursor(secret, scope, page.cursor);
+    if (after.length !== sortKeys.length) throw invalidCursor();
+    where = afterCondition(sortKeys, after);
+  }
+  const orderBy = sortKeys.map((k) =>
+    k.direction === 'asc' ? sql`${k.column} asc` : sql`${k.column} desc`,
+  );
+  const rows = await options.fetch({ where, orderBy, limit: page.limit + 1 });
+  const items = rows.slice(0, page.limit);
+  const last = items.at(-1);
+  const nextCursor =
+    rows.length > page.limit && last
+      ? await encodeCursor(
+          secret,
+          scope,
+          sortKeys.map((k) => k.value(last)),
+        )
+      : null;
+  return { items, nextCursor };
+}

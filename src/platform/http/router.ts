@@ -1,0 +1,33 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Hook } from '@hono/zod-openapi';
+import type { AppEnv } from './context.ts';
+import { BadRequest } from './errors.ts';
+
+const LOCATIONS: Record<string, string> = {
+  json: 'body',
+  form: 'body',
+  query: 'query',
+  param: 'params',
+  header: 'headers',
+  cookie: 'cookies',
+};
+
+/** Turns a failed Zod validation into a 400 naming every bad field. */
+export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
+  if (result.success) return;
+  const location = LOCATIONS[result.target] ?? result.target;
+  const errors = result.error.issues.map((issue) => ({
+    path: [location, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  throw new BadRequest(
+    'validation-failed',
+    `The request has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`,
+    { errors },
+  );
+};
+
+/** A module's router: routes declared with createRoute(), validated by the shared hook. */
+export function createRouter(): OpenAPIHono<AppEnv> {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+}

@@ -1,0 +1,58 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
+import { ConfigError, parseConfig, type Config } from '../config.ts';
+import { type Database, openDatabase } from '../platform/db/client.ts';
+import type { Ctx } from '../platform/http/context.ts';
+import { createLogger, type Logger } from '../platform/logger.ts';
+
+/** What the Node entry points (server, scripts) share: config, logger, database. */
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+/** process.env over the entries of ./.env, when that file exists. */
+export function loadConfig(envFile = '.env'): Config {
+  const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
+  return parseConfig({ ...fromFile, ...process.env });
+}
+
+/** Parses the config or stops the process with one line per problem. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`mercato: ${error.message}`);
+    process.exit(78);
+  }
+}
+
+export function openConfiguredDatabase(config: Config): Promise<Database> {
+  return openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.databasePoolSize,
+  });
+}
+
+export function loggerFor(config: Config): Logger {
+  return createLogger({ level: config.logLevel, pretty: config.logPretty });
+}
+
+/** A context for work that no request started (scripts, start-up). */
+export function systemCtx(config: Config, database: Database, log: Logger, name: string): Ctx {
+  return { db: database.db, actor: null, requestId: name, log, config };
+}
+
+/**
+ * The API reference page's script: @scalar/api-reference's browser bundle. That package is a
+ * development dependency; the Docker image copies just this file to the same place.
+ */
+export const DOCS_SCRIPT = fileURLToPath(
+  new URL('../../node_modules/@scalar/api-reference/dist/browser/standalone.js', import.meta.url),
+);
+
+export function loadDocsScript(): Promise<string> {
+  return readFile(DOCS_SCRIPT, 'utf8');
+}

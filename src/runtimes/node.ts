@@ -1,0 +1,77 @@
+import { serve } from '@hono/node-server';
+import { createApp } from '../app.ts';
+import { modules } from '../modules/index.ts';
+import { createMetrics } from '../platform/metrics.ts';
+import { createRedis } from '../platform/redis.ts';
+import { seedDemoData } from '../platform/seed.ts';
+import {
+  loadConfigOrExit,
+  loadDocsScript,
+  loggerFor,
+  MIGRATIONS_DIR,
+  openConfiguredDatabase,
+  systemCtx,
+} from './bootstrap.ts';
+
+/** The HTTP server: `make run`, `npm start`, the Docker image's command. */
+
+const config = loadConfigOrExit();
+const log = loggerFor(config);
+
+async function main() {
+  const database = await openConfiguredDatabase(config);
+  log.info(
+    { database: database.kind === 'pglite' ? `embedded (${config.databaseUrl ?? config.dataDir})` : 'postgres' },
+    'database open',
+  );
+  if (config.migrateOnStart) {
+    await database.migrate(MIGRATIONS_DIR);
+    log.info('migrations applied');
+  }
+  if (config.seedDemo) await seedDemoData(systemCtx(config, database, log, 'seed'), modules);
+
+  const redis = config.redisUrl ? createRedis(config.redisUrl, log) : undefined;
+  const app = createApp({
+    config,
+    database,
+    log,
+    checks: redis ? { redis: () => redis.ping() } : {},
+    metrics: createMetrics({ processMetrics: true }),
+    docsScript: loadDocsScript,
+  });
+
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    const base = config.publicUrl;
+    log.info(
+      { port: info.port, docs: `${base}/docs`, openapi: `${base}/openapi.json` },
+      `Mercato is listening on ${base}: API reference ${base}/docs, OpenAPI ${base}/openapi.json`,
+    );
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    const forced = setTimeout(() => {
+      log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    forced.unref();
+    // close() stops accepting, drops idle keep-alive sockets and resolves once the requests
+    // in flight are answered.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await redis?.quit();
+    await database.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  log.fatal({ err: error }, 'failed to start');
+  process.exitCode = 1;
+  setTimeout(() => process.exit(1), 100).unref();
+});
