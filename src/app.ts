@@ -7,12 +7,12 @@ import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import { matchedRoutes } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
+import type { Redis } from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config.ts';
 import { modules as defaultModules } from './modules/index.ts';
 import type { Database } from './platform/db/client.ts';
-import type { AppEnv } from './platform/http/context.ts';
 import { addSharedResponses, registerSharedComponents } from './platform/http/openapi.ts';
 import {
   errorToProblem,
@@ -29,7 +29,9 @@ export interface AppDeps {
   config: Config;
   database: Database;
   log: Logger;
-  /** Readiness checks besides the database's, e.g. `{ redis: () => redis.ping() }`. */
+  /** Present when REDIS_URL is set; readiness then checks it too. */
+  redis?: Redis;
+  /** More readiness checks, by name. */
   checks?: Record<string, () => Promise<unknown>>;
   metrics?: Metrics;
   /** Loads the API reference page's script, served from /docs/scalar.js (no CDN). */
@@ -60,14 +62,21 @@ const indexRoute = createRoute({
   path: '/',
   tags: ['System'],
   summary: 'Name, version and links',
-  responses: { 200: { description: 'About this API', content: { 'application/json': { schema: IndexSchema } } } },
+  responses: {
+    200: {
+      description: 'About this API',
+      content: { 'application/json': { schema: IndexSchema } },
+    },
+  },
 });
 const healthRoute = createRoute({
   method: 'get',
   path: '/healthz',
   tags: ['System'],
   summary: 'Liveness: the process answers',
-  responses: { 200: { description: 'Alive', content: { 'application/json': { schema: HealthSchema } } } },
+  responses: {
+    200: { description: 'Alive', content: { 'application/json': { schema: HealthSchema } } },
+  },
 });
 const readyRoute = createRoute({
   method: 'get',
@@ -130,7 +139,13 @@ export function createApp(deps: AppDeps) {
         origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins],
         allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
         allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-        exposeHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+        exposeHeaders: [
+          'X-Request-Id',
+          'Retry-After',
+          'RateLimit-Limit',
+          'RateLimit-Remaining',
+          'RateLimit-Reset',
+        ],
         maxAge: 600,
       }),
     );
@@ -179,7 +194,11 @@ export function createApp(deps: AppDeps) {
     ),
   );
   app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
-  const checks = { database: () => database.ping(), ...deps.checks };
+  const checks: Record<string, () => Promise<unknown>> = {
+    database: () => database.ping(),
+    ...(deps.redis ? { redis: () => (deps.redis as Redis).ping() } : {}),
+    ...deps.checks,
+  };
   app.openapi(readyRoute, async (c) => {
     const results = await Promise.all(
       Object.entries(checks).map(async ([name, check]) => {
@@ -245,7 +264,10 @@ export function createApp(deps: AppDeps) {
     }
     return c.json(document);
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', cdn: '/docs/scalar.js', pageTitle: 'Mercato API' }));
+  app.get(
+    '/docs',
+    Scalar({ url: '/openapi.json', cdn: '/docs/scalar.js', pageTitle: 'Mercato API' }),
+  );
   let docsScript: Promise<string> | undefined;
   app.get('/docs/scalar.js', async (c) => {
     docsScript ??= deps.docsScript();

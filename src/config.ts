@@ -18,11 +18,9 @@ const int = (min: number, max: number) =>
     .min(min, { message: `expected at least ${min}` })
     .max(max, { message: `expected at most ${max}` });
 
-const databaseUrl = z
-  .string()
-  .refine((v) => v === 'memory://' || /^postgres(ql)?:\/\/.+/.test(v), {
-    message: 'expected memory:// or a postgres:// URL',
-  });
+const databaseUrl = z.string().refine((v) => v === 'memory://' || /^postgres(ql)?:\/\/.+/.test(v), {
+  message: 'expected memory:// or a postgres:// URL',
+});
 
 const csv = z.string().transform((v) =>
   v
@@ -106,14 +104,17 @@ export class ConfigError extends Error {
 /** Parses an environment (process.env, a .env file's entries, a Worker's bindings). */
 export function parseConfig(source: Record<string, string | undefined>): Config {
   // An empty value means "not set", as in most .env tooling.
-  const env = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const env = Object.fromEntries(
+    Object.entries(source).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? '(environment)');
         const value = env[name];
-        const shown = value === undefined || /SECRET|TOKEN|PASSWORD/.test(name) ? '' : ` (got "${value}")`;
+        const shown =
+          value === undefined || /SECRET|TOKEN|PASSWORD/.test(name) ? '' : ` (got "${value}")`;
         return `${name}: ${issue.message}${shown}`;
       }),
     );

@@ -41,7 +41,10 @@ export function createLogger(options: LoggerOptions): Logger {
   if (options.pretty) {
     return pino({
       ...base,
-      transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', singleLine: true, ignore: 'service' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { translateTime: 'SYS:HH:MM:ss.l', singleLine: true, ignore: 'service' },
+      },
     });
   }
   return pino(base);

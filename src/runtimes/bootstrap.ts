@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
-import { ConfigError, parseConfig, type Config } from '../config.ts';
+import { type Config, ConfigError, parseConfig } from '../config.ts';
 import { type Database, openDatabase } from '../platform/db/client.ts';
 import type { Ctx } from '../platform/http/context.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';

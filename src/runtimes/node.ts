@@ -21,7 +21,12 @@ const log = loggerFor(config);
 async function main() {
   const database = await openConfiguredDatabase(config);
   log.info(
-    { database: database.kind === 'pglite' ? `embedded (${config.databaseUrl ?? config.dataDir})` : 'postgres' },
+    {
+      database:
+        database.kind === 'pglite'
+          ? `embedded (${config.databaseUrl ?? config.dataDir})`
+          : 'postgres',
+    },
     'database open',
   );
   if (config.migrateOnStart) {
@@ -35,7 +40,7 @@ async function main() {
     config,
     database,
     log,
-    checks: redis ? { redis: () => redis.ping() } : {},
+    ...(redis ? { redis } : {}),
     metrics: createMetrics({ processMetrics: true }),
     docsScript: loadDocsScript,
   });

@@ -1,4 +1,4 @@
-import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { ExtractTablesWithRelations, SQLWrapper } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type * as schema from './schema.ts';
 
@@ -33,4 +33,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   const { openPostgres } = await import('./postgres.ts');
   return openPostgres(options.url, options.poolSize);
+}
+
+/**
+ * The rows of a raw `db.execute(sql)`: postgres.js returns them as an array, PGlite inside a
+ * result object. Services use this so raw SQL behaves the same on both backends.
+ */
+export async function selectRows<T extends Record<string, unknown>>(
+  db: Executor,
+  query: SQLWrapper,
+): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as T[] | { rows: T[] };
+  return Array.isArray(result) ? result : result.rows;
 }

@@ -56,7 +56,12 @@ function acquireLock(dataDir: string): () => void {
   return () => rmSync(lockPath, { force: true });
 }
 
-export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
+export interface PgliteDatabase extends Database {
+  readonly kind: 'pglite';
+  readonly client: PGlite;
+}
+
+export async function openPglite(options: PgliteOptions = {}): Promise<PgliteDatabase> {
   const release = options.dataDir ? acquireLock(options.dataDir) : () => {};
   try {
     const client = await PGlite.create({
@@ -68,6 +73,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     return {
       db: db as unknown as Db,
       kind: 'pglite',
+      client,
       migrate: (folder) => migrate(db, { migrationsFolder: folder }),
       ping: async () => {
         await db.execute(sql`select 1`);

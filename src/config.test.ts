@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './config.ts';
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('defaults sensibly in development', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      env: 'development',
+      port: 3000,
+      dataDir: './.data',
+      databaseUrl: undefined,
+      seedDemo: true,
+      migrateOnStart: false,
+      publicUrl: 'http://localhost:3000',
+      corsOrigins: ['*'],
+      logPretty: true,
+      bodyLimitBytes: 1048576,
+    });
+    expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('is frozen', () => {
+    const config = parseConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.corsOrigins)).toBe(true);
+  });
+
+  it('reads and coerces values', () => {
+    const config = parseConfig({
+      PORT: '8080',
+      SEED_DEMO: 'false',
+      MIGRATE_ON_START: '1',
+      DATABASE_URL: 'postgres://u@db:5432/mercato',
+      DATABASE_POOL_SIZE: '25',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      PUBLIC_URL: 'https://api.example.com/',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      seedDemo: false,
+      migrateOnStart: true,
+      databaseUrl: 'postgres://u@db:5432/mercato',
+      databasePoolSize: 25,
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      publicUrl: 'https://api.example.com',
+    });
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(parseConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({
+      port: 3000,
+      databaseUrl: undefined,
+    });
+  });
+
+  it('names each malformed variable on a line of its own', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      SEED_DEMO: 'maybe',
+      DATABASE_URL: 'mysql://x',
+      REDIS_URL: 'localhost:6379',
+      LOG_LEVEL: 'loud',
+    });
+    expect(problems).toHaveLength(5);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'PORT: expected an integer (got "eighty")',
+        'SEED_DEMO: expected true or false (got "maybe")',
+        'DATABASE_URL: expected memory:// or a postgres:// URL (got "mysql://x")',
+        'REDIS_URL: expected a redis:// or rediss:// URL (got "localhost:6379")',
+      ]),
+    );
+    expect(problems.find((p) => p.startsWith('LOG_LEVEL: '))).toBeDefined();
+  });
+
+  it('rejects an out-of-range port', () => {
+    expect(problemsOf({ PORT: '70000' })).toEqual(['PORT: expected at most 65535 (got "70000")']);
+  });
+
+  it('requires a long JWT_SECRET and a DATABASE_URL in production', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      'JWT_SECRET: required in production',
+      'DATABASE_URL: required in production',
+    ]);
+    const short = problemsOf({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'too-short',
+      DATABASE_URL: 'postgres://db/x',
+    });
+    expect(short).toEqual(['JWT_SECRET: must be at least 32 bytes in production']);
+    expect(short.join()).not.toContain('too-short');
+  });
+
+  it('accepts a complete production config with strict defaults', () => {
+    const config = parseConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      DATABASE_URL: 'postgresql://db/mercato',
+    });
+    expect(config).toMatchObject({ env: 'production', corsOrigins: [], logPretty: false });
+  });
+
+  it('puts every problem in the error message', () => {
+    expect(() => parseConfig({ PORT: 'x', SEED_DEMO: 'y' })).toThrow(
+      /invalid configuration:\n {2}(PORT|SEED_DEMO): .*\n {2}(PORT|SEED_DEMO): /,
+    );
+  });
+});

@@ -1,0 +1,104 @@
+import { type AppDeps, createApp } from '../src/app.ts';
+import { type Config, parseConfig } from '../src/config.ts';
+import type { Database } from '../src/platform/db/client.ts';
+import type { Ctx } from '../src/platform/http/context.ts';
+import { createLogger } from '../src/platform/logger.ts';
+import type { Module } from '../src/platform/module.ts';
+import { createRedis } from '../src/platform/redis.ts';
+import { loadDocsScript } from '../src/runtimes/bootstrap.ts';
+import { createTestDatabase } from './databases.ts';
+
+export interface TestAppOptions {
+  /** Environment variables on top of NODE_ENV=test. */
+  env?: Record<string, string>;
+  modules?: readonly Module[];
+  checks?: AppDeps['checks'];
+}
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** A test file's app: its own migrated database, real config, captured log lines. */
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  database: Database;
+  config: Config;
+  logs: LogLine[];
+  /** A service context on the test database, as a request would build it. */
+  ctx(): Ctx;
+  request(path: string, init?: RequestInit): Promise<Response>;
+  /** Sends `body` as JSON. */
+  json(
+    method: string,
+    path: string,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  // The services suite sets REDIS_URL; the app then uses the real Redis, as in production.
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    REDIS_URL: process.env.REDIS_URL,
+    ...options.env,
+  });
+  const logs: LogLine[] = [];
+  const log = createLogger({
+    level: 'info',
+    pretty: false,
+    destination: { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) },
+  });
+  const redis = config.redisUrl ? createRedis(config.redisUrl, log) : undefined;
+  const app = createApp({
+    config,
+    database,
+    log,
+    ...(redis ? { redis } : {}),
+    docsScript: loadDocsScript,
+    ...(options.modules ? { modules: options.modules } : {}),
+    ...(options.checks ? { checks: options.checks } : {}),
+  });
+  return {
+    app,
+    database,
+    config,
+    logs,
+    ctx: () => ({ db: database.db, actor: null, requestId: 'test', log, config }),
+    request: async (path, init) => app.request(path, init),
+    json: async (method, path, body, headers = {}) =>
+      app.request(path, {
+        method,
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      }),
+    close: async () => {
+      await redis?.quit();
+      await database.close();
+    },
+  };
+}
+
+/** Reads a problem+json response, checking the media type on the way. */
+export async function problemOf(res: Response) {
+  if (res.headers.get('content-type') !== 'application/problem+json') {
+    throw new Error(
+      `expected problem+json, got ${res.headers.get('content-type')} (${res.status})`,
+    );
+  }
+  return (await res.json()) as {
+    type: string;
+    title: string;
+    status: number;
+    detail: string;
+    code: string;
+    requestId: string;
+    errors?: { path: string; message: string }[];
+    [key: string]: unknown;
+  };
+}
