@@ -266,7 +266,17 @@ export function createApp(deps: AppDeps) {
   });
   app.get(
     '/docs',
-    Scalar({ url: '/openapi.json', cdn: '/docs/scalar.js', pageTitle: 'Mercato API' }),
+    // Everything comes from this app (script from /docs/scalar.js, system fonts), and the
+    // features that call Scalar's cloud (AI agent, MCP) are off.
+    Scalar({
+      url: '/openapi.json',
+      cdn: '/docs/scalar.js',
+      pageTitle: 'Mercato API',
+      withDefaultFonts: false,
+      showDeveloperTools: 'never',
+      agent: { disabled: true },
+      mcp: { disabled: true },
+    }),
   );
   let docsScript: Promise<string> | undefined;
   app.get('/docs/scalar.js', async (c) => {

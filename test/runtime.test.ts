@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runNode, type Server, startServer, tempDir } from './processes.ts';
+
+/** The Node server as `make run` starts it: embedded database, migrations, demo data. */
+describe('the Node server', () => {
+  const servers: Server[] = [];
+  afterAll(async () => {
+    for (const server of servers) await server.stop('SIGKILL');
+  });
+
+  it('starts on an empty data dir, prints the docs URLs, serves, and stops on SIGTERM', async () => {
+    const dataDir = await tempDir();
+    const env = { DATA_DIR: dataDir, MIGRATE_ON_START: 'true', NODE_ENV: 'development' };
+    const server = await startServer(env);
+    servers.push(server);
+
+    const listening = server.lines.find((l) => String(l.msg).startsWith('Mercato is listening'));
+    expect(listening).toMatchObject({
+      docs: expect.stringMatching(/\/docs$/),
+      openapi: expect.stringMatching(/\/openapi\.json$/),
+    });
+    expect(server.lines.some((l) => l.msg === 'demo data loaded')).toBe(true);
+
+    for (const path of ['/healthz', '/readyz', '/docs', '/openapi.json']) {
+      expect((await fetch(`${server.url}${path}`)).status, path).toBe(200);
+    }
+    expect(existsSync(join(dataDir, 'pglite.pid'))).toBe(true);
+
+    // A second process on the same embedded database must refuse, not corrupt it.
+    const second = await runNode('src/runtimes/node.ts', [], { ...env, PORT: '0' });
+    expect(second.code).toBe(1);
+    expect(second.stdout).toContain('is in use by process');
+
+    expect(await server.stop('SIGTERM')).toBe(0);
+    expect(server.lines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['shutting down: finishing in-flight requests', 'stopped']),
+    );
+    expect(existsSync(join(dataDir, 'pglite.pid'))).toBe(false);
+
+    // A restart keeps the data and does not load the demo data again.
+    const again = await startServer(env);
+    servers.push(again);
+    expect(again.lines.some((l) => l.msg === 'demo data loaded')).toBe(false);
+    expect((await fetch(`${again.url}/readyz`)).status).toBe(200);
+    expect(await again.stop('SIGINT')).toBe(0);
+  });
+
+  it('stops at start with one line per bad variable', async () => {
+    const result = await runNode('src/runtimes/node.ts', [], {
+      PORT: 'eighty',
+      SEED_DEMO: 'perhaps',
+    });
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('PORT: expected an integer (got "eighty")');
+    expect(result.stderr).toContain('SEED_DEMO: expected true or false (got "perhaps")');
+  });
+
+  it('refuses to start in production without a JWT secret or a database URL', async () => {
+    const result = await runNode('src/runtimes/node.ts', [], { NODE_ENV: 'production' });
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('JWT_SECRET: required in production');
+    expect(result.stderr).toContain('DATABASE_URL: required in production');
+  });
+});
