@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { and, eq, gt, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, gt, gte, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { BadRequest } from './errors.ts';
 
@@ -140,18 +140,34 @@ export interface KeysetOptions<Row> {
 }
 
 /**
- * Rows strictly after `after` in the keys' order: for keys k1..kn, the disjunction over i of
- * (k1 = v1 and ... and k(i-1) = v(i-1) and ki beyond vi). Unlike a row comparison, this
- * works for mixed directions.
+ * Rows strictly after `after` in the keys' order. When every key sorts the same way this is a
+ * row comparison, `(k1, k2) < (v1, v2)`, which PostgreSQL answers with an index range scan.
+ * Mixed directions need the expanded form, the disjunction over i of (k1 = v1 and ... and
+ * ki beyond vi); the leading key's inclusive bound is added so the index still gives a range.
  */
 function afterCondition<Row>(keys: SortKey<Row>[], after: CursorValue[]): SQL | undefined {
+  const params = keys.map((k, i) => sql.param(after[i], k.column));
+  const [first] = keys;
+  if (!first) return undefined;
+  if (keys.every((k) => k.direction === first.direction)) {
+    const columns = sql.join(
+      keys.map((k) => sql`${k.column}`),
+      sql`, `,
+    );
+    const values = sql.join(params, sql`, `);
+    return first.direction === 'asc'
+      ? sql`(${columns}) > (${values})`
+      : sql`(${columns}) < (${values})`;
+  }
   const branches = keys.map((key, i) => {
     const value = after[i];
     const beyond = key.direction === 'asc' ? gt(key.column, value) : lt(key.column, value);
     const equalBefore = keys.slice(0, i).map((k, j) => eq(k.column, after[j]));
     return and(...equalBefore, beyond);
   });
-  return or(...branches);
+  const bound =
+    first.direction === 'asc' ? gte(first.column, after[0]) : lte(first.column, after[0]);
+  return and(bound, or(...branches));
 }
 
 export async function keysetPage<Row>(options: KeysetOptions<Row>): Promise<Page<Row>> {
