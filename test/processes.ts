@@ -3,11 +3,15 @@ import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
-/** Runs the project's entry points as real processes, the way make and Docker do. */
+/**
+ * Runs the project's entry points as real processes, the way make and Docker do. They run
+ * from a scratch directory, so a developer's own .env never leaks into a test.
+ */
 
 const ROOT = join(import.meta.dirname, '..');
+const CWD = tmpdir();
 
 export const tempDir = () => mkdtemp(join(tmpdir(), 'mercato-'));
 
@@ -40,7 +44,8 @@ export async function run(
   args: string[],
   env: Record<string, string>,
 ): Promise<Finished> {
-  const child = spawn(command, args, { cwd: ROOT, env: childEnv(env) });
+  const executable = isAbsolute(command) ? command : join(ROOT, command);
+  const child = spawn(executable, args, { cwd: CWD, env: childEnv(env) });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -50,7 +55,7 @@ export async function run(
 }
 
 export const runNode = (script: string, args: string[], env: Record<string, string>) =>
-  run(process.execPath, [script, ...args], env);
+  run(process.execPath, [join(ROOT, script), ...args], env);
 
 export interface Server {
   child: ChildProcess;
@@ -65,8 +70,8 @@ export interface Server {
 /** Starts src/runtimes/node.ts and waits until it says it is listening. */
 export async function startServer(env: Record<string, string>): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['src/runtimes/node.ts'], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [join(ROOT, 'src/runtimes/node.ts')], {
+    cwd: CWD,
     env: childEnv({ PORT: String(port), HOST: '127.0.0.1', ...env }),
   });
   const lines: Record<string, unknown>[] = [];
