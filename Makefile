@@ -15,7 +15,7 @@ export PATH := $(CURDIR)/.tools/node_modules/.bin:$(PATH)
 endif
 
 DEPS := node_modules/.installed
-NPM := npm --no-audit --no-fund --loglevel=error
+NPM := npm --no-audit --no-fund --prefer-offline --loglevel=error
 VITEST := node_modules/.bin/vitest
 
 # The local servers the real-services suite runs against (make test-services).
