@@ -20,6 +20,7 @@ import {
   ProblemSchema,
   problemResponse,
 } from './platform/http/problem.ts';
+import { createRateLimits, rateLimit } from './platform/http/rate-limit.ts';
 import { createRouter } from './platform/http/router.ts';
 import type { Logger } from './platform/logger.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
@@ -31,6 +32,8 @@ export interface AppDeps {
   log: Logger;
   /** Present when REDIS_URL is set; readiness then checks it too. */
   redis?: Redis;
+  /** Reads the socket peer's address (runtime-specific); see clientIp(). */
+  remoteAddress?: (c: Context) => string | undefined;
   /** More readiness checks, by name. */
   checks?: Record<string, () => Promise<unknown>>;
   metrics?: Metrics;
@@ -162,8 +165,14 @@ export function createApp(deps: AppDeps) {
         }),
     }),
   );
+  const rateLimits = createRateLimits({
+    ...(deps.redis ? { redis: deps.redis } : {}),
+    prefix: config.redisPrefix,
+  });
   app.use('/api/*', bodyLimit({ maxSize: config.bodyLimitBytes }));
   app.use('/api/*', async (c, next) => {
+    c.set('rateLimits', rateLimits);
+    c.set('remoteAddress', deps.remoteAddress?.(c));
     c.set('ctx', {
       db: database.db,
       actor: null,
@@ -173,6 +182,11 @@ export function createApp(deps: AppDeps) {
     });
     await next();
   });
+
+  app.use(
+    '/api/*',
+    rateLimit({ name: 'global', points: config.rateLimitPerMinute, duration: 60, key: 'ip' }),
+  );
 
   app.onError((error, c) => errorToProblem(c, error));
   app.notFound((c) => notFoundProblem(c));

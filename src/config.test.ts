@@ -44,6 +44,9 @@ describe('config', () => {
       DATABASE_POOL_SIZE: '25',
       CORS_ORIGINS: 'https://a.example, https://b.example',
       PUBLIC_URL: 'https://api.example.com/',
+      RATE_LIMIT_PER_MINUTE: '120',
+      TRUST_PROXY: 'true',
+      REDIS_PREFIX: 'shop-eu:',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -53,6 +56,9 @@ describe('config', () => {
       databasePoolSize: 25,
       corsOrigins: ['https://a.example', 'https://b.example'],
       publicUrl: 'https://api.example.com',
+      rateLimitPerMinute: 120,
+      trustProxy: true,
+      redisPrefix: 'shop-eu:',
     });
   });
 

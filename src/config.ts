@@ -38,6 +38,7 @@ const envSchema = z
     DATA_DIR: z.string().min(1).default('./.data'),
     DATABASE_URL: databaseUrl.optional(),
     DATABASE_POOL_SIZE: int(1, 200).default(10),
+    REDIS_PREFIX: z.string().min(1).default('mercato:'),
     REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\/.+/, { message: 'expected a redis:// or rediss:// URL' })
@@ -49,6 +50,8 @@ const envSchema = z
     LOG_PRETTY: bool.optional(),
     CORS_ORIGINS: csv.optional(),
     BODY_LIMIT_BYTES: int(1024, 1024 ** 3).default(1024 * 1024),
+    RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
+    TRUST_PROXY: bool.default(false),
     METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   })
@@ -80,6 +83,8 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize: number;
   readonly redisUrl: string | undefined;
+  /** Prefixes every Redis key, so deployments can share one Redis. */
+  readonly redisPrefix: string;
   readonly migrateOnStart: boolean;
   readonly seedDemo: boolean;
   readonly jwtSecret: string;
@@ -88,6 +93,10 @@ export interface Config {
   /** Allowed CORS origins; ['*'] allows any. Empty disables CORS. */
   readonly corsOrigins: readonly string[];
   readonly bodyLimitBytes: number;
+  /** The default limit per client address on /api, per minute. */
+  readonly rateLimitPerMinute: number;
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
+  readonly trustProxy: boolean;
   readonly metricsToken: string | undefined;
   readonly shutdownTimeoutMs: number;
 }
@@ -130,6 +139,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     migrateOnStart: e.MIGRATE_ON_START,
     seedDemo: e.SEED_DEMO,
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
@@ -137,6 +147,8 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     logPretty: e.LOG_PRETTY ?? e.NODE_ENV === 'development',
     corsOrigins: Object.freeze(e.CORS_ORIGINS ?? (dev ? ['*'] : [])),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });

@@ -1,3 +1,4 @@
+import { v7 as uuidv7 } from 'uuid';
 import { type AppDeps, createApp } from '../src/app.ts';
 import { type Config, parseConfig } from '../src/config.ts';
 import type { Database } from '../src/platform/db/client.ts';
@@ -42,10 +43,12 @@ export interface TestApp {
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
-  // The services suite sets REDIS_URL; the app then uses the real Redis, as in production.
+  // The services suite sets REDIS_URL; the app then uses the real Redis, as in production,
+  // under a prefix of its own so parallel test files never share counters or caches.
   const config = parseConfig({
     NODE_ENV: 'test',
     REDIS_URL: process.env.REDIS_URL,
+    REDIS_PREFIX: `mercato:test:${uuidv7()}:`,
     ...options.env,
   });
   const logs: LogLine[] = [];

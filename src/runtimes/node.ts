@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from '../app.ts';
 import { modules } from '../modules/index.ts';
 import { createMetrics } from '../platform/metrics.ts';
@@ -41,6 +42,7 @@ async function main() {
     database,
     log,
     ...(redis ? { redis } : {}),
+    remoteAddress: (c) => getConnInfo(c).remote.address,
     metrics: createMetrics({ processMetrics: true }),
     docsScript: loadDocsScript,
   });

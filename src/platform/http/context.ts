@@ -1,6 +1,7 @@
 import type { Config } from '../../config.ts';
 import type { Executor } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import type { RateLimits } from './rate-limit.ts';
 
 /** Who is calling. Filled in by the identity module's auth middleware; null for guests. */
 export interface Actor {
@@ -23,5 +24,8 @@ export interface AppEnv {
     requestId: string;
     log: Logger;
     ctx: Ctx;
+    rateLimits: RateLimits;
+    /** The socket peer's address, where the runtime can tell it. */
+    remoteAddress: string | undefined;
   };
 }

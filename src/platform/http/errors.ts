@@ -68,9 +68,13 @@ export class Invalid extends DomainError {
 
 export class TooManyRequests extends DomainError {
   readonly status = 429;
-  constructor(retryAfterSeconds: number, detail = 'Too many requests; slow down.') {
+  constructor(
+    retryAfterSeconds: number,
+    detail = 'Too many requests; slow down.',
+    headers: Record<string, string> = {},
+  ) {
     super('too-many-requests', detail, {
-      headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+      headers: { ...headers, 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
     });
   }
 }

@@ -1,0 +1,136 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Redis } from 'ioredis';
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
+import type { AppEnv } from './context.ts';
+import { TooManyRequests } from './errors.ts';
+
+/** Who a policy counts: the client address, the signed-in user (guests by address), or both. */
+export type RateLimitKey = 'ip' | 'user' | ((c: Context<AppEnv>) => string);
+
+export interface RateLimitPolicy {
+  /** Names the counter; two routes with the same policy name share it. */
+  readonly name: string;
+  /** Requests allowed per window. */
+  readonly points: number;
+  /** The window, in seconds. */
+  readonly duration: number;
+  readonly key: RateLimitKey;
+}
+
+/** Stricter policies for routes that attackers hammer. */
+export const policies = {
+  /** Sign-in, registration, OTP and password reset: brute force and SMS pumping. */
+  auth: { name: 'auth', points: 10, duration: 60, key: 'ip' },
+  /** Chat messages and inquiries: spam. */
+  messaging: { name: 'messaging', points: 30, duration: 60, key: 'user' },
+} as const satisfies Record<string, RateLimitPolicy>;
+
+export interface RateLimitDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until the window resets. */
+  resetSeconds: number;
+}
+
+export interface RateLimits {
+  consume(policy: RateLimitPolicy, key: string): Promise<RateLimitDecision>;
+}
+
+/**
+ * Counters in Redis when given, so every API instance shares them; in process memory
+ * otherwise. If Redis fails, each process falls back to its own memory counter rather than
+ * letting every request through.
+ */
+export function createRateLimits(options: { redis?: Redis; prefix: string }): RateLimits {
+  const limiters = new Map<string, RateLimiterAbstract>();
+  const limiterFor = (policy: RateLimitPolicy): RateLimiterAbstract => {
+    const id = `${policy.name}:${policy.points}:${policy.duration}`;
+    let limiter = limiters.get(id);
+    if (!limiter) {
+      const base = {
+        points: policy.points,
+        duration: policy.duration,
+        keyPrefix: `${options.prefix}rl:${id}`,
+      };
+      limiter = options.redis
+        ? new RateLimiterRedis({
+            ...base,
+            storeClient: options.redis,
+            insuranceLimiter: new RateLimiterMemory(base),
+          })
+        : new RateLimiterMemory(base);
+      limiters.set(id, limiter);
+    }
+    return limiter;
+  };
+  return {
+    async consume(policy, key) {
+      const decide = (res: RateLimiterRes, allowed: boolean): RateLimitDecision => ({
+        allowed,
+        limit: policy.points,
+        remaining: Math.max(0, res.remainingPoints),
+        resetSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+      });
+      try {
+        return decide(await limiterFor(policy).consume(key), true);
+      } catch (rejection) {
+        if (rejection instanceof RateLimiterRes) return decide(rejection, false);
+        throw rejection;
+      }
+    },
+  };
+}
+
+/**
+ * The caller's address. Behind a proxy (TRUST_PROXY=true) it is the left-most
+ * X-Forwarded-For entry, which the proxy sets; otherwise the socket's peer, which the runtime
+ * supplies, since reading it is runtime-specific.
+ */
+export function clientIp(c: Context<AppEnv>): string {
+  if (c.get('ctx').config.trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  return c.get('remoteAddress') ?? 'unknown';
+}
+
+function keyOf(c: Context<AppEnv>, key: RateLimitKey): string {
+  if (typeof key === 'function') return key(c);
+  const userId = c.get('ctx').actor?.userId;
+  return key === 'user' && userId ? `user:${userId}` : `ip:${clientIp(c)}`;
+}
+
+/**
+ * Counts a request against `policy`; over the limit it answers 429 problem+json with
+ * Retry-After. Every answer carries the IETF RateLimit-* headers of the strictest policy seen.
+ */
+export function rateLimit(policy: RateLimitPolicy): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const decision = await c.get('rateLimits').consume(policy, keyOf(c, policy.key));
+    const headers = {
+      'RateLimit-Limit': String(decision.limit),
+      'RateLimit-Remaining': String(decision.remaining),
+      'RateLimit-Reset': String(decision.resetSeconds),
+      'RateLimit-Policy': `${decision.limit};w=${policy.duration}`,
+    };
+    if (!decision.allowed) {
+      throw new TooManyRequests(
+        decision.resetSeconds,
+        `Rate limit "${policy.name}" exceeded: ${policy.points} requests per ${policy.duration} s.`,
+        headers,
+      );
+    }
+    await next();
+    // An inner (route) policy has already set its headers; keep whichever has less left.
+    const inner = Number(c.res.headers.get('RateLimit-Remaining') ?? Number.POSITIVE_INFINITY);
+    if (decision.remaining <= inner) {
+      for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+    }
+  };
+}
