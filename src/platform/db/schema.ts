@@ -2,4 +2,6 @@
  * Every table the app knows, for Drizzle's relational queries and for drizzle-kit.
  * A new module adds one line here: `export * from '../../modules/<name>/tables.ts';`
  */
+
+export * from '../events/tables.ts';
 export * from './tables.ts';

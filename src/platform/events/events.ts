@@ -1,0 +1,301 @@
+import { and, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import { selectRows } from '../db/client.ts';
+import { withTransaction } from '../db/transaction.ts';
+import type { Ctx } from '../http/context.ts';
+import { NotFound } from '../http/errors.ts';
+import { keysetPage, type Page, type PageInput } from '../http/pagination.ts';
+import { eventDeliveries, outboxEvents, processedEvents } from './tables.ts';
+
+/** A kind of domain event: its name and the Zod schema of its payload. */
+export interface EventType<P> {
+  readonly name: string;
+  readonly schema: z.ZodType<P>;
+}
+
+export function defineEvent<P>(name: string, schema: z.ZodType<P>): EventType<P> {
+  return { name, schema };
+}
+
+export interface DomainEvent<P = unknown> {
+  readonly id: string;
+  readonly name: string;
+  readonly aggregateId: string;
+  readonly payload: P;
+  readonly occurredAt: Date;
+}
+
+/**
+ * Records an event in the caller's transaction (or on its own when there is none): it is
+ * delivered if and only if that transaction commits. An invalid payload is a programming
+ * error and throws before anything is written.
+ */
+export async function publish<P>(
+  ctx: Ctx,
+  type: EventType<P>,
+  event: { aggregateId: string; payload: P },
+): Promise<string> {
+  const payload = type.schema.parse(event.payload);
+  const [row] = await ctx.db
+    .insert(outboxEvents)
+    .values({ name: type.name, aggregateId: event.aggregateId, payload })
+    .returning({ id: outboxEvents.id });
+  if (!row) throw new Error(`publishing ${type.name} wrote no row`);
+  return row.id;
+}
+
+/**
+ * Runs `fn` once per event and handler: the event is recorded as processed in the same
+ * transaction as `fn`'s writes, so a second delivery (the relay delivers at least once) is
+ * skipped and `false` returned.
+ */
+export function once(
+  ctx: Ctx,
+  event: DomainEvent,
+  handler: string,
+  fn: (ctx: Ctx) => Promise<void>,
+): Promise<boolean> {
+  return withTransaction(ctx, async (tx) => {
+    const inserted = await tx.db
+      .insert(processedEvents)
+      .values({ eventId: event.id, handler })
+      .onConflictDoNothing()
+      .returning({ eventId: processedEvents.eventId });
+    if (inserted.length === 0) return false;
+    await fn(tx);
+    return true;
+  });
+}
+
+type Handler = (event: DomainEvent, ctx: Ctx) => Promise<void>;
+
+export interface RelayOptions {
+  /** Attempts before a delivery is parked as dead (default 8). */
+  maxAttempts?: number;
+  /** The first retry waits this long, each next one twice as long, up to an hour. */
+  backoffBaseMs?: number;
+  /** How long a claimed delivery stays with the relay that claimed it (default 5 min). */
+  leaseMs?: number;
+  batchSize?: number;
+}
+
+export interface RelayReport {
+  dispatched: number;
+  delivered: number;
+  failed: number;
+  dead: number;
+}
+
+export interface DeadDelivery {
+  id: string;
+  eventId: string;
+  eventName: string;
+  handler: string;
+  aggregateId: string;
+  attempts: number;
+  lastError: string | null;
+  occurredAt: Date;
+  payload: unknown;
+}
+
+const MAX_BACKOFF_MS = 60 * 60 * 1000;
+
+/**
+ * Subscribers, and the relay that delivers committed events to them: at least once, in order
+ * per aggregate and handler, with retries and exponential backoff, parking a delivery that
+ * keeps failing as dead. Any number of relays may run at once (in several processes): each
+ * claims deliveries with a lease, and a chain's next event waits until the one before it is
+ * delivered or dead.
+ */
+export class EventBus {
+  readonly #handlers = new Map<string, { event: string; fn: Handler }>();
+  readonly #options: Required<RelayOptions>;
+
+  constructor(options: RelayOptions = {}) {
+    this.#options = {
+      maxAttempts: options.maxAttempts ?? 8,
+      backoffBaseMs: options.backoffBaseMs ?? 1000,
+      leaseMs: options.leaseMs ?? 5 * 60 * 1000,
+      batchSize: options.batchSize ?? 100,
+    };
+  }
+
+  /**
+   * Registers `fn` for events of `type` under a stable `handler` name (deliveries and the
+   * idempotency guard are keyed by it: renaming a handler re-delivers to it).
+   */
+  subscribe<P>(
+    type: EventType<P>,
+    handler: string,
+    fn: (event: DomainEvent<P>, ctx: Ctx) => Promise<void>,
+  ): void {
+    if (this.#handlers.has(handler))
+      throw new Error(`an event handler named ${handler} is already registered`);
+    this.#handlers.set(handler, { event: type.name, fn: fn as Handler });
+  }
+
+  /** Dispatches committed events, then delivers what is due; returns what it did. */
+  async relayOnce(ctx: Ctx): Promise<RelayReport> {
+    const dispatched = await this.#dispatch(ctx);
+    const report = { dispatched, delivered: 0, failed: 0, dead: 0 };
+    for (const delivery of await this.#claim(ctx)) {
+      const outcome = await this.#deliver(ctx, delivery);
+      report[outcome] += 1;
+    }
+    return report;
+  }
+
+  /** Turns each committed, undispatched event into one delivery per subscribed handler. */
+  async #dispatch(ctx: Ctx): Promise<number> {
+    return withTransaction(ctx, async (tx) => {
+      const events = await tx.db
+        .select()
+        .from(outboxEvents)
+        .where(isNull(outboxEvents.dispatchedAt))
+        .orderBy(outboxEvents.occurredAt, outboxEvents.id)
+        .limit(this.#options.batchSize)
+        .for('update', { skipLocked: true });
+      if (events.length === 0) return 0;
+      const rows = events.flatMap((event) =>
+        [...this.#handlers]
+          .filter(([, h]) => h.event === event.name)
+          .map(([handler]) => ({
+            eventId: event.id,
+            handler,
+            eventName: event.name,
+            aggregateId: event.aggregateId,
+            occurredAt: event.occurredAt,
+          })),
+      );
+      if (rows.length > 0) await tx.db.insert(eventDeliveries).values(rows).onConflictDoNothing();
+      await tx.db
+        .update(outboxEvents)
+        .set({ dispatchedAt: new Date() })
+        .where(
+          inArray(
+            outboxEvents.id,
+            events.map((e) => e.id),
+          ),
+        );
+      return events.length;
+    });
+  }
+
+  /**
+   * Leases the due deliveries that head their chain: no earlier delivery of the same
+   * aggregate to the same handler is still pending.
+   */
+  async #claim(ctx: Ctx) {
+    const leaseSeconds = this.#options.leaseMs / 1000;
+    return selectRows<{ id: string; event_id: string; handler: string; attempts: number }>(
+      ctx.db,
+      sql`
+        update event_deliveries d
+        set leased_until = now() + make_interval(secs => ${leaseSeconds})
+        where d.id in (
+          select c.id from event_deliveries c
+          where c.status = 'pending'
+            and c.next_attempt_at <= now()
+            and (c.leased_until is null or c.leased_until < now())
+            and not exists (
+              select 1 from event_deliveries e
+              where e.handler = c.handler and e.aggregate_id = c.aggregate_id
+                and e.status = 'pending'
+                and (e.occurred_at, e.event_id) < (c.occurred_at, c.event_id))
+          order by c.occurred_at, c.event_id
+          limit ${this.#options.batchSize}
+          for update skip locked)
+        returning d.id, d.event_id, d.handler, d.attempts`,
+    );
+  }
+
+  async #deliver(
+    ctx: Ctx,
+    delivery: { id: string; event_id: string; handler: string; attempts: number },
+  ): Promise<'delivered' | 'failed' | 'dead'> {
+    const attempts = delivery.attempts + 1;
+    const byId = eq(eventDeliveries.id, delivery.id);
+    try {
+      const handler = this.#handlers.get(delivery.handler);
+      if (!handler) throw new Error(`no handler named ${delivery.handler} is registered`);
+      const [event] = await ctx.db
+        .select()
+        .from(outboxEvents)
+        .where(eq(outboxEvents.id, delivery.event_id));
+      if (!event) throw new Error(`event ${delivery.event_id} is gone`);
+      await handler.fn(event, { ...ctx, requestId: `event:${event.id}` });
+      await ctx.db
+        .update(eventDeliveries)
+        .set({
+          status: 'delivered',
+          attempts,
+          deliveredAt: new Date(),
+          leasedUntil: null,
+          lastError: null,
+        })
+        .where(byId);
+      return 'delivered';
+    } catch (error) {
+      const dead = attempts >= this.#options.maxAttempts;
+      const backoff = Math.min(MAX_BACKOFF_MS, this.#options.backoffBaseMs * 2 ** (attempts - 1));
+      const message = error instanceof Error ? error.message : String(error);
+      await ctx.db
+        .update(eventDeliveries)
+        .set({
+          status: dead ? 'dead' : 'pending',
+          attempts,
+          nextAttemptAt: new Date(Date.now() + backoff),
+          leasedUntil: null,
+          lastError: message.slice(0, 2000),
+        })
+        .where(byId);
+      ctx.log[dead ? 'error' : 'warn'](
+        { err: error, handler: delivery.handler, eventId: delivery.event_id, attempts },
+        dead ? 'event delivery is dead' : 'event delivery failed; will retry',
+      );
+      return dead ? 'dead' : 'failed';
+    }
+  }
+}
+
+/** Dead deliveries, oldest event first, for the admins who decide what to do with them. */
+export function listDeadDeliveries(ctx: Ctx, page: PageInput): Promise<Page<DeadDelivery>> {
+  const row = {
+    id: eventDeliveries.id,
+    eventId: eventDeliveries.eventId,
+    eventName: eventDeliveries.eventName,
+    handler: eventDeliveries.handler,
+    aggregateId: eventDeliveries.aggregateId,
+    attempts: eventDeliveries.attempts,
+    lastError: eventDeliveries.lastError,
+    occurredAt: eventDeliveries.occurredAt,
+    payload: outboxEvents.payload,
+  };
+  return keysetPage({
+    scope: 'events:dead',
+    keys: [
+      { column: eventDeliveries.occurredAt, direction: 'asc', value: (d) => d.occurredAt },
+      { column: eventDeliveries.id, direction: 'asc', value: (d) => d.id },
+    ],
+    page,
+    secret: ctx.config.jwtSecret,
+    fetch: ({ where, orderBy, limit }) =>
+      ctx.db
+        .select(row)
+        .from(eventDeliveries)
+        .innerJoin(outboxEvents, eq(outboxEvents.id, eventDeliveries.eventId))
+        .where(and(eq(eventDeliveries.status, 'dead'), where as SQL | undefined))
+        .orderBy(...orderBy)
+        .limit(limit),
+  });
+}
+
+/** Puts a dead delivery back in line with fresh attempts. */
+export async function retryDeadDelivery(ctx: Ctx, id: string): Promise<void> {
+  const updated = await ctx.db
+    .update(eventDeliveries)
+    .set({ status: 'pending', attempts: 0, nextAttemptAt: new Date(), leasedUntil: null })
+    .where(and(eq(eventDeliveries.id, id), eq(eventDeliveries.status, 'dead')))
+    .returning({ id: eventDeliveries.id });
+  if (updated.length === 0) throw new NotFound('dead event delivery');
+}
