@@ -20,11 +20,12 @@ import {
   ProblemSchema,
   problemResponse,
 } from './platform/http/problem.ts';
-import { createRateLimits, rateLimit } from './platform/http/rate-limit.ts';
+import { rateLimit } from './platform/http/rate-limit.ts';
 import { createRouter } from './platform/http/router.ts';
 import type { Logger } from './platform/logger.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
 import type { Module } from './platform/module.ts';
+import type { Services } from './platform/services.ts';
 
 export interface AppDeps {
   config: Config;
@@ -32,6 +33,8 @@ export interface AppDeps {
   log: Logger;
   /** Present when REDIS_URL is set; readiness then checks it too. */
   redis?: Redis;
+  /** Cache, jobs, pub/sub, rate limits and events, from createServices(). */
+  services: Services;
   /** Reads the socket peer's address (runtime-specific); see clientIp(). */
   remoteAddress?: (c: Context) => string | undefined;
   /** More readiness checks, by name. */
@@ -165,10 +168,7 @@ export function createApp(deps: AppDeps) {
         }),
     }),
   );
-  const rateLimits = createRateLimits({
-    ...(deps.redis ? { redis: deps.redis } : {}),
-    prefix: config.redisPrefix,
-  });
+  const { cache, jobs, pubsub, rateLimits } = deps.services;
   app.use('/api/*', bodyLimit({ maxSize: config.bodyLimitBytes }));
   app.use('/api/*', async (c, next) => {
     c.set('rateLimits', rateLimits);
@@ -179,6 +179,9 @@ export function createApp(deps: AppDeps) {
       requestId: c.get('requestId'),
       log: c.get('log'),
       config,
+      cache,
+      jobs,
+      pubsub,
     });
     await next();
   });

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from './config.ts';
+import { CONFIG_VARIABLES, ConfigError, parseConfig } from './config.ts';
 
 function problemsOf(env: Record<string, string>): readonly string[] {
   try {
@@ -89,6 +90,15 @@ describe('config', () => {
     expect(problems.find((p) => p.startsWith('LOG_LEVEL: '))).toBeDefined();
   });
 
+  it('needs Redis to leave jobs to separate workers', () => {
+    expect(problemsOf({ JOBS_IN_PROCESS: 'false' })).toEqual([
+      'JOBS_IN_PROCESS: false needs REDIS_URL: without Redis, jobs can only run inside the API (got "false")',
+    ]);
+    expect(
+      parseConfig({ JOBS_IN_PROCESS: 'false', REDIS_URL: 'redis://r:6379' }).jobsInProcess,
+    ).toBe(false);
+  });
+
   it('rejects an out-of-range port', () => {
     expect(problemsOf({ PORT: '70000' })).toEqual(['PORT: expected at most 65535 (got "70000")']);
   });
@@ -120,5 +130,22 @@ describe('config', () => {
     expect(() => parseConfig({ PORT: 'x', SEED_DEMO: 'y' })).toThrow(
       /invalid configuration:\n {2}(PORT|SEED_DEMO): .*\n {2}(PORT|SEED_DEMO): /,
     );
+  });
+});
+
+describe('the documentation of the configuration', () => {
+  const root = new URL('../', import.meta.url);
+
+  it('lists every variable, and only those, in .env.example', () => {
+    const example = readFileSync(new URL('.env.example', root), 'utf8');
+    const listed = [...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]);
+    expect(listed.sort()).toEqual([...CONFIG_VARIABLES].sort());
+    expect(() => parseConfig(Object.fromEntries(listed.map((name) => [name, ''])))).not.toThrow();
+  });
+
+  it("lists every variable, and only those, in the README's table", () => {
+    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    const listed = [...readme.matchAll(/^\| `([A-Z_]+)` +\|/gm)].map((m) => m[1]);
+    expect(listed.sort()).toEqual([...CONFIG_VARIABLES].sort());
   });
 });

@@ -44,6 +44,7 @@ const envSchema = z
       .regex(/^rediss?:\/\/.+/, { message: 'expected a redis:// or rediss:// URL' })
       .optional(),
     MIGRATE_ON_START: bool.default(false),
+    JOBS_IN_PROCESS: bool.default(true),
     SEED_DEMO: bool.default(true),
     JWT_SECRET: z.string().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
@@ -56,6 +57,13 @@ const envSchema = z
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   })
   .superRefine((env, ctx) => {
+    if (!env.JOBS_IN_PROCESS && !env.REDIS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JOBS_IN_PROCESS'],
+        message: 'false needs REDIS_URL: without Redis, jobs can only run inside the API',
+      });
+    }
     if (env.NODE_ENV !== 'production') return;
     if (!env.JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required in production' });
@@ -73,6 +81,9 @@ const envSchema = z
 
 export type Env = z.input<typeof envSchema>;
 
+/** Every variable Mercato reads; the README's table and .env.example list the same. */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
+
 export interface Config {
   readonly env: 'development' | 'test' | 'production';
   readonly host: string;
@@ -86,6 +97,8 @@ export interface Config {
   /** Prefixes every Redis key, so deployments can share one Redis. */
   readonly redisPrefix: string;
   readonly migrateOnStart: boolean;
+  /** Run jobs (and the event relay) in the API process; false when a worker process does. */
+  readonly jobsInProcess: boolean;
   readonly seedDemo: boolean;
   readonly jwtSecret: string;
   readonly logLevel: string;
@@ -141,6 +154,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     migrateOnStart: e.MIGRATE_ON_START,
+    jobsInProcess: e.JOBS_IN_PROCESS,
     seedDemo: e.SEED_DEMO,
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),

@@ -1,12 +1,14 @@
 import { v7 as uuidv7 } from 'uuid';
 import { type AppDeps, createApp } from '../src/app.ts';
 import { type Config, parseConfig } from '../src/config.ts';
+import { modules as allModules } from '../src/modules/index.ts';
 import type { Database } from '../src/platform/db/client.ts';
 import type { Ctx } from '../src/platform/http/context.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import type { Module } from '../src/platform/module.ts';
 import { createRedis } from '../src/platform/redis.ts';
-import { loadDocsScript } from '../src/runtimes/bootstrap.ts';
+import { closeServices, createServices, type Services } from '../src/platform/services.ts';
+import { loadDocsScript, systemCtx } from '../src/runtimes/bootstrap.ts';
 import { createTestDatabase } from './databases.ts';
 
 export interface TestAppOptions {
@@ -28,6 +30,7 @@ export interface TestApp {
   database: Database;
   config: Config;
   logs: LogLine[];
+  services: Services;
   /** A service context on the test database, as a request would build it. */
   ctx(): Ctx;
   request(path: string, init?: RequestInit): Promise<Response>;
@@ -58,13 +61,16 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     destination: { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) },
   });
   const redis = config.redisUrl ? createRedis(config.redisUrl, log) : undefined;
+  const modules = options.modules ?? allModules;
+  const services = createServices({ config, log, redis, modules });
   const app = createApp({
     config,
     database,
     log,
+    services,
+    modules,
     ...(redis ? { redis } : {}),
     docsScript: loadDocsScript,
-    ...(options.modules ? { modules: options.modules } : {}),
     ...(options.checks ? { checks: options.checks } : {}),
   });
   return {
@@ -72,7 +78,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     database,
     config,
     logs,
-    ctx: () => ({ db: database.db, actor: null, requestId: 'test', log, config }),
+    services,
+    ctx: () => systemCtx({ config, database, log, services }, 'test'),
     request: async (path, init) => app.request(path, init),
     json: async (method, path, body, headers = {}) =>
       app.request(path, {
@@ -81,7 +88,16 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         body: JSON.stringify(body),
       }),
     close: async () => {
-      await redis?.quit();
+      await closeServices(services);
+      if (redis) {
+        for await (const keys of redis.scanStream({
+          match: `${config.redisPrefix}*`,
+          count: 500,
+        })) {
+          if ((keys as string[]).length > 0) await redis.unlink(...(keys as string[]));
+        }
+        await redis.quit();
+      }
       await database.close();
     },
   };

@@ -28,7 +28,9 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     LOG_PRETTY: 'false',
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    ...(process.env.REDIS_URL
+      ? { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: `mercato:test:${crypto.randomUUID()}:` }
+      : {}),
     ...env,
   };
 }

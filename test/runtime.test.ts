@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -62,5 +64,34 @@ describe('the Node server', () => {
     expect(result.code).toBe(78);
     expect(result.stderr).toContain('JWT_SECRET: required in production');
     expect(result.stderr).toContain('DATABASE_URL: required in production');
+  });
+
+  it('refuses to start a separate jobs worker without Redis', async () => {
+    const result = await runNode('src/runtimes/jobs.ts', [], {
+      DATABASE_URL: 'memory://',
+      REDIS_URL: '',
+    });
+    expect(result.code).toBe(78);
+    expect(result.stdout).toContain('a separate jobs worker needs REDIS_URL');
+  });
+
+  it.runIf(process.env.REDIS_URL)('runs a jobs worker that stops cleanly on SIGTERM', async () => {
+    const worker = spawn(process.execPath, [join(import.meta.dirname, '../src/runtimes/jobs.ts')], {
+      env: {
+        PATH: process.env.PATH,
+        LOG_PRETTY: 'false',
+        DATABASE_URL: 'memory://',
+        REDIS_URL: process.env.REDIS_URL,
+        REDIS_PREFIX: `mercato:test:${crypto.randomUUID()}:`,
+      },
+    });
+    let output = '';
+    worker.stdout.on('data', (d) => (output += d));
+    await expect.poll(() => output, { timeout: 15_000 }).toContain('jobs worker started');
+    const exited = once(worker, 'exit');
+    worker.kill('SIGTERM');
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(output).toContain('"msg":"stopped"');
   });
 });

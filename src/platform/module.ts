@@ -1,10 +1,16 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { EventBus } from './events/events.ts';
 import type { AppEnv, Ctx } from './http/context.ts';
+import type { Jobs } from './jobs/index.ts';
 
-/** What a module hands the app: its routes (mounted under /api/v1) and its demo data. */
+/** What a module hands the app: routes (mounted under /api/v1), demo data, subscribers, jobs. */
 export interface Module {
   readonly name: string;
   readonly routes?: OpenAPIHono<AppEnv>;
   /** Loads demo data into an empty database; runs inside the seeding transaction. */
   readonly seed?: (ctx: Ctx) => Promise<void>;
+  /** Subscribes the module's event handlers. */
+  readonly subscribe?: (events: EventBus) => void;
+  /** Registers the module's job handlers (every process that runs jobs calls it). */
+  readonly registerJobs?: (jobs: Jobs) => void;
 }

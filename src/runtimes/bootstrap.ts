@@ -6,6 +6,7 @@ import { type Config, ConfigError, parseConfig } from '../config.ts';
 import { type Database, openDatabase } from '../platform/db/client.ts';
 import type { Ctx } from '../platform/http/context.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
+import type { Services } from '../platform/services.ts';
 
 /** What the Node entry points (server, scripts) share: config, logger, database. */
 
@@ -40,9 +41,22 @@ export function loggerFor(config: Config): Logger {
   return createLogger({ level: config.logLevel, pretty: config.logPretty });
 }
 
-/** A context for work that no request started (scripts, start-up). */
-export function systemCtx(config: Config, database: Database, log: Logger, name: string): Ctx {
-  return { db: database.db, actor: null, requestId: name, log, config };
+/** A context for work that no request started (start-up, jobs, relayed events, scripts). */
+export function systemCtx(
+  parts: { config: Config; database: Database; log: Logger; services: Services },
+  name: string,
+): Ctx {
+  const { cache, jobs, pubsub } = parts.services;
+  return {
+    db: parts.database.db,
+    actor: null,
+    requestId: name,
+    log: parts.log,
+    config: parts.config,
+    cache,
+    jobs,
+    pubsub,
+  };
 }
 
 /**

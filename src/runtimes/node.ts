@@ -5,6 +5,7 @@ import { modules } from '../modules/index.ts';
 import { createMetrics } from '../platform/metrics.ts';
 import { createRedis } from '../platform/redis.ts';
 import { seedDemoData } from '../platform/seed.ts';
+import { closeServices, createServices, startWorker } from '../platform/services.ts';
 import {
   loadConfigOrExit,
   loadDocsScript,
@@ -34,13 +35,17 @@ async function main() {
     await database.migrate(MIGRATIONS_DIR);
     log.info('migrations applied');
   }
-  if (config.seedDemo) await seedDemoData(systemCtx(config, database, log, 'seed'), modules);
-
   const redis = config.redisUrl ? createRedis(config.redisUrl, log) : undefined;
+  const services = createServices({ config, log, redis, modules });
+  const parts = { config, database, log, services };
+  if (config.seedDemo) await seedDemoData(systemCtx(parts, 'seed'), modules);
+  if (config.jobsInProcess) await startWorker(services, systemCtx(parts, 'jobs'));
+
   const app = createApp({
     config,
     database,
     log,
+    services,
     ...(redis ? { redis } : {}),
     remoteAddress: (c) => getConnInfo(c).remote.address,
     metrics: createMetrics({ processMetrics: true }),
@@ -66,8 +71,9 @@ async function main() {
     }, config.shutdownTimeoutMs);
     forced.unref();
     // close() stops accepting, drops idle keep-alive sockets and resolves once the requests
-    // in flight are answered.
+    // in flight are answered; then the jobs in flight finish before their connections go.
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServices(services);
     await redis?.quit();
     await database.close();
     log.info('stopped');

@@ -1,6 +1,9 @@
 import type { Config } from '../../config.ts';
+import type { Cache } from '../cache/index.ts';
 import type { Executor } from '../db/client.ts';
+import type { Jobs } from '../jobs/index.ts';
 import type { Logger } from '../logger.ts';
+import type { PubSub } from '../pubsub/index.ts';
 import type { RateLimits } from './rate-limit.ts';
 
 /** Who is calling. Filled in by the identity module's auth middleware; null for guests. */
@@ -16,6 +19,12 @@ export interface Ctx {
   readonly requestId: string;
   readonly log: Logger;
   readonly config: Config;
+  /** Caches reads: `ctx.cache.wrap(cacheKey(...), { ttlSeconds, tags }, load)`. */
+  readonly cache: Cache;
+  /** Background work: `ctx.jobs.enqueue('image.process', data)`. */
+  readonly jobs: Jobs;
+  /** Pushes to WebSockets held by any API instance. */
+  readonly pubsub: PubSub;
 }
 
 /** Hono's environment for every route in the app. */

@@ -1,0 +1,52 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createTestApp } from '../../test/harness.ts';
+import { type DomainEvent, defineEvent, publish } from './events/events.ts';
+import type { Module } from './module.ts';
+import { startWorker } from './services.ts';
+
+const ListingPublished = defineEvent('listing.published', z.object({ title: z.string() }));
+const received: DomainEvent[] = [];
+const jobsRun: string[] = [];
+
+/** A module as a real one would be: it subscribes to an event and registers a job. */
+const listeningModule: Module = {
+  name: 'listening',
+  subscribe: (events) =>
+    events.subscribe(ListingPublished, 'listening.record', async (event, ctx) => {
+      received.push(event);
+      await ctx.jobs.enqueue('listening.follow-up', { eventId: event.id });
+    }),
+  registerJobs: (jobs) =>
+    jobs.register('listening.follow-up', async (data: { eventId: string }) => {
+      jobsRun.push(data.eventId);
+    }),
+};
+
+const t = await createTestApp({ modules: [listeningModule] });
+afterAll(() => t.close());
+
+describe(`platform services on ${t.config.redisUrl ? 'Redis (BullMQ)' : 'the in-process backends'}`, () => {
+  it('deliver a committed event to a module through the relay job, and run the job it enqueues', async () => {
+    const ctx = t.ctx();
+    const id = await publish(ctx, ListingPublished, {
+      aggregateId: 'listing-1',
+      payload: { title: 'Two-bedroom flat in Bole' },
+    });
+    await startWorker(t.services, ctx);
+    await expect.poll(() => received.map((e) => e.id), { timeout: 10_000 }).toEqual([id]);
+    expect(received[0]?.payload).toEqual({ title: 'Two-bedroom flat in Bole' });
+    await expect.poll(() => jobsRun, { timeout: 10_000 }).toEqual([id]);
+  });
+
+  it('give request contexts the same cache and pub/sub', async () => {
+    const ctx = t.ctx();
+    await ctx.cache.set('greeting', { hello: 'world' }, { ttlSeconds: 30 });
+    expect(await t.services.cache.get('greeting')).toEqual({ hello: 'world' });
+    const heard: unknown[] = [];
+    const unsubscribe = await t.services.pubsub.subscribe('room', (m) => heard.push(m));
+    await ctx.pubsub.publish('room', { text: 'hi' });
+    await expect.poll(() => heard).toEqual([{ text: 'hi' }]);
+    await unsubscribe();
+  });
+});

@@ -1,0 +1,67 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.ts';
+import { type Cache, createCache } from './cache/index.ts';
+import { EventBus, type RelayOptions } from './events/events.ts';
+import type { Ctx } from './http/context.ts';
+import { createRateLimits, type RateLimits } from './http/rate-limit.ts';
+import { createJobs, type Jobs } from './jobs/index.ts';
+import type { Logger } from './logger.ts';
+import type { Module } from './module.ts';
+import { createPubSub, type PubSub } from './pubsub/index.ts';
+
+/**
+ * The platform services, built once per process: on Redis when REDIS_URL is set (shared by
+ * every instance), in process otherwise. Modules reach cache, jobs and pubsub through `ctx`.
+ */
+export interface Services {
+  readonly cache: Cache;
+  readonly jobs: Jobs;
+  readonly pubsub: PubSub;
+  readonly rateLimits: RateLimits;
+  readonly events: EventBus;
+}
+
+export interface ServicesOptions {
+  config: Config;
+  log: Logger;
+  redis?: Redis | undefined;
+  modules: readonly Module[];
+  relay?: RelayOptions;
+}
+
+export function createServices({ config, log, redis, modules, relay }: ServicesOptions): Services {
+  const prefix = config.redisPrefix;
+  const shared = redis ? { redis } : {};
+  const events = new EventBus(relay);
+  for (const module of modules) module.subscribe?.(events);
+  const jobs = createJobs({ ...shared, prefix, log });
+  for (const module of modules) module.registerJobs?.(jobs);
+  return {
+    cache: createCache({ ...shared, prefix: `${prefix}cache:` }),
+    jobs,
+    pubsub: createPubSub({ ...shared, prefix: `${prefix}pubsub:`, log }),
+    rateLimits: createRateLimits({ ...shared, prefix }),
+    events,
+  };
+}
+
+/** The event relay runs as a job every second: in this process, or on any BullMQ worker. */
+export const RELAY_JOB = 'events.relay';
+
+/**
+ * Starts processing jobs in this process (the API's, or a separate worker's), the event relay
+ * among them. `ctx` is the context relayed events are handled with.
+ */
+export async function startWorker(services: Services, ctx: Ctx): Promise<void> {
+  services.jobs.register(RELAY_JOB, async () => {
+    await services.events.relayOnce(ctx);
+  });
+  await services.jobs.schedule(RELAY_JOB, '* * * * * *');
+  await services.jobs.start();
+}
+
+/** Stops in order: jobs in flight finish first, then the connections they used go. */
+export async function closeServices(services: Services): Promise<void> {
+  await services.jobs.close();
+  await services.pubsub.close();
+}

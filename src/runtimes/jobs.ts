@@ -1,0 +1,49 @@
+import { modules } from '../modules/index.ts';
+import { createRedis } from '../platform/redis.ts';
+import { closeServices, createServices, startWorker } from '../platform/services.ts';
+import { loadConfigOrExit, loggerFor, openConfiguredDatabase, systemCtx } from './bootstrap.ts';
+
+/**
+ * A worker process: runs jobs and relays events, serves no HTTP. Start any number of them
+ * beside API processes started with JOBS_IN_PROCESS=false; they share the BullMQ queue in Redis.
+ */
+
+const config = loadConfigOrExit();
+const log = loggerFor(config);
+
+async function main() {
+  if (!config.redisUrl) {
+    log.fatal('a separate jobs worker needs REDIS_URL; without Redis, jobs run inside the API');
+    process.exit(78);
+  }
+  const database = await openConfiguredDatabase(config);
+  const redis = createRedis(config.redisUrl, log);
+  const services = createServices({ config, log, redis, modules });
+  await startWorker(services, systemCtx({ config, database, log, services }, 'jobs'));
+  log.info('jobs worker started');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing jobs in flight');
+    const forced = setTimeout(() => {
+      log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    forced.unref();
+    await closeServices(services);
+    await redis.quit();
+    await database.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  log.fatal({ err: error }, 'failed to start');
+  process.exitCode = 1;
+  setTimeout(() => process.exit(1), 100).unref();
+});
