@@ -89,15 +89,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       }),
     close: async () => {
       await closeServices(services);
-      if (redis) {
+      if (redis?.status === 'ready') {
         for await (const keys of redis.scanStream({
           match: `${config.redisPrefix}*`,
           count: 500,
         })) {
           if ((keys as string[]).length > 0) await redis.unlink(...(keys as string[]));
         }
-        await redis.quit();
       }
+      redis?.disconnect();
       await database.close();
     },
   };

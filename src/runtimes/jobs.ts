@@ -33,7 +33,7 @@ async function main() {
     }, config.shutdownTimeoutMs);
     forced.unref();
     await closeServices(services);
-    await redis.quit();
+    await redis.quit().catch(() => redis.disconnect());
     await database.close();
     log.info('stopped');
     process.exit(0);
