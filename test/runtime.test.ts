@@ -37,7 +37,7 @@ describe('the Node server', () => {
 
     expect(await server.stop('SIGTERM')).toBe(0);
     expect(server.lines.map((l) => l.msg)).toEqual(
-      expect.arrayContaining(['shutting down: finishing in-flight requests', 'stopped']),
+      expect.arrayContaining(['shutting down: finishing the work in flight', 'stopped']),
     );
     expect(existsSync(join(dataDir, 'pglite.pid'))).toBe(false);
 

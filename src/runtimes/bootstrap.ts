@@ -70,3 +70,39 @@ export const DOCS_SCRIPT = fileURLToPath(
 export function loadDocsScript(): Promise<string> {
   return readFile(DOCS_SCRIPT, 'utf8');
 }
+
+/**
+ * On SIGTERM or SIGINT, runs `stop` once and exits 0; exits 1 if it has not finished within
+ * `timeoutMs` (a connection that hangs must not keep a deployment from rolling).
+ */
+export function handleShutdown(log: Logger, timeoutMs: number, stop: () => Promise<void>): void {
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing the work in flight');
+    setTimeout(() => {
+      log.error({ timeoutMs }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, timeoutMs).unref();
+    try {
+      await stop();
+      log.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** Runs an entry point's main, logging a failure to start and exiting 1. */
+export function runMain(log: Logger, main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    log.fatal({ err: error }, 'failed to start');
+    process.exitCode = 1;
+    setTimeout(() => process.exit(1), 100).unref();
+  });
+}

@@ -1,7 +1,14 @@
 import { modules } from '../modules/index.ts';
 import { createRedis } from '../platform/redis.ts';
 import { closeServices, createServices, startWorker } from '../platform/services.ts';
-import { loadConfigOrExit, loggerFor, openConfiguredDatabase, systemCtx } from './bootstrap.ts';
+import {
+  handleShutdown,
+  loadConfigOrExit,
+  loggerFor,
+  openConfiguredDatabase,
+  runMain,
+  systemCtx,
+} from './bootstrap.ts';
 
 /**
  * A worker process: runs jobs and relays events, serves no HTTP. Start any number of them
@@ -22,28 +29,11 @@ async function main() {
   await startWorker(services, systemCtx({ config, database, log, services }, 'jobs'));
   log.info('jobs worker started');
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: finishing jobs in flight');
-    const forced = setTimeout(() => {
-      log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    forced.unref();
+  handleShutdown(log, config.shutdownTimeoutMs, async () => {
     await closeServices(services);
     await redis.quit().catch(() => redis.disconnect());
     await database.close();
-    log.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  });
 }
 
-main().catch((error: unknown) => {
-  log.fatal({ err: error }, 'failed to start');
-  process.exitCode = 1;
-  setTimeout(() => process.exit(1), 100).unref();
-});
+runMain(log, main);

@@ -7,11 +7,13 @@ import { createRedis } from '../platform/redis.ts';
 import { seedDemoData } from '../platform/seed.ts';
 import { closeServices, createServices, startWorker } from '../platform/services.ts';
 import {
+  handleShutdown,
   loadConfigOrExit,
   loadDocsScript,
   loggerFor,
   MIGRATIONS_DIR,
   openConfiguredDatabase,
+  runMain,
   systemCtx,
 } from './bootstrap.ts';
 
@@ -60,16 +62,7 @@ async function main() {
     );
   });
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: finishing in-flight requests');
-    const forced = setTimeout(() => {
-      log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    forced.unref();
+  handleShutdown(log, config.shutdownTimeoutMs, async () => {
     // close() stops accepting, drops idle keep-alive sockets and resolves once the requests
     // in flight are answered; then the jobs in flight finish before their connections go.
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -77,15 +70,7 @@ async function main() {
     // With Redis down, quit() would fail; there is nothing left to flush, so drop it.
     await redis?.quit().catch(() => redis.disconnect());
     await database.close();
-    log.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  });
 }
 
-main().catch((error: unknown) => {
-  log.fatal({ err: error }, 'failed to start');
-  process.exitCode = 1;
-  setTimeout(() => process.exit(1), 100).unref();
-});
+runMain(log, main);
