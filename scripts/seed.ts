@@ -14,7 +14,7 @@ const config = loadConfigOrExit();
 const log = loggerFor(config);
 const database = await openConfiguredDatabase(config);
 const redis = config.redisUrl ? createRedis(config.redisUrl, log) : undefined;
-const services = createServices({ config, log, redis, modules });
+const services = createServices({ config, db: database.db, log, redis, modules });
 try {
   const loaded = await seedDemoData(
     systemCtx({ config, database, log, services }, 'seed'),

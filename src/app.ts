@@ -23,9 +23,11 @@ import {
 import { rateLimit } from './platform/http/rate-limit.ts';
 import { createRouter } from './platform/http/router.ts';
 import type { Logger } from './platform/logger.ts';
+import { devOutboxRoutes } from './platform/messaging/routes.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
 import type { Module } from './platform/module.ts';
 import type { Services } from './platform/services.ts';
+import { localFileRoutes } from './platform/storage/index.ts';
 
 export interface AppDeps {
   config: Config;
@@ -168,7 +170,7 @@ export function createApp(deps: AppDeps) {
         }),
     }),
   );
-  const { cache, jobs, pubsub, rateLimits } = deps.services;
+  const { cache, jobs, pubsub, rateLimits, storage } = deps.services;
   app.use('/api/*', bodyLimit({ maxSize: config.bodyLimitBytes }));
   app.use('/api/*', async (c, next) => {
     c.set('rateLimits', rateLimits);
@@ -182,6 +184,7 @@ export function createApp(deps: AppDeps) {
       cache,
       jobs,
       pubsub,
+      storage,
     });
     await next();
   });
@@ -255,10 +258,12 @@ export function createApp(deps: AppDeps) {
   });
 
   const api = createRouter();
+  if (config.env !== 'production') api.route('/', devOutboxRoutes);
   for (const module of deps.modules ?? defaultModules) {
     if (module.routes) api.route('/', module.routes);
   }
   app.route('/api/v1', api);
+  if (storage.kind === 'local') app.route('/', localFileRoutes(storage));
 
   registerSharedComponents(app as never);
   let document: unknown;

@@ -99,6 +99,32 @@ describe('config', () => {
     ).toBe(false);
   });
 
+  it('checks that provider settings come complete', () => {
+    expect(problemsOf({ S3_BUCKET: 'photos', S3_ACCESS_KEY_ID: 'AKIA' })).toEqual([
+      'S3_REGION: required with S3_BUCKET',
+      'S3_SECRET_ACCESS_KEY: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together',
+    ]);
+    expect(problemsOf({ AFRICASTALKING_USERNAME: 'sandbox' })).toEqual([
+      'AFRICASTALKING_API_KEY: AFRICASTALKING_USERNAME and AFRICASTALKING_API_KEY go together',
+    ]);
+    const config = parseConfig({
+      S3_BUCKET: 'photos',
+      S3_REGION: 'auto',
+      S3_ENDPOINT: 'https://r2.example.com',
+      S3_FORCE_PATH_STYLE: 'true',
+      AFRICASTALKING_USERNAME: 'sandbox',
+      AFRICASTALKING_API_KEY: 'key',
+    });
+    expect(config.s3).toMatchObject({
+      bucket: 'photos',
+      region: 'auto',
+      forcePathStyle: true,
+      credentials: undefined,
+    });
+    expect(config.africasTalking).toMatchObject({ username: 'sandbox', apiKey: 'key' });
+    expect(parseConfig({}).s3).toBeUndefined();
+  });
+
   it('rejects an out-of-range port', () => {
     expect(problemsOf({ PORT: '70000' })).toEqual(['PORT: expected at most 65535 (got "70000")']);
   });
@@ -138,14 +164,14 @@ describe('the documentation of the configuration', () => {
 
   it('lists every variable, and only those, in .env.example', () => {
     const example = readFileSync(new URL('.env.example', root), 'utf8');
-    const listed = [...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]);
+    const listed = [...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]);
     expect(listed.sort()).toEqual([...CONFIG_VARIABLES].sort());
     expect(() => parseConfig(Object.fromEntries(listed.map((name) => [name, ''])))).not.toThrow();
   });
 
   it("lists every variable, and only those, in the README's table", () => {
     const readme = readFileSync(new URL('README.md', root), 'utf8');
-    const listed = [...readme.matchAll(/^\| `([A-Z_]+)` +\|/gm)].map((m) => m[1]);
+    const listed = [...readme.matchAll(/^\| `([A-Z0-9_]+)` +\|/gm)].map((m) => m[1]);
     expect(listed.sort()).toEqual([...CONFIG_VARIABLES].sort());
   });
 });

@@ -51,6 +51,23 @@ const envSchema = z
     LOG_PRETTY: bool.optional(),
     CORS_ORIGINS: csv.optional(),
     BODY_LIMIT_BYTES: int(1024, 1024 ** 3).default(1024 * 1024),
+    S3_BUCKET: z.string().min(3).optional(),
+    S3_REGION: z.string().min(1).optional(),
+    S3_ENDPOINT: z.url({ message: 'expected an absolute URL' }).optional(),
+    S3_FORCE_PATH_STYLE: bool.default(false),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    S3_PUBLIC_URL: z.url({ message: 'expected an absolute URL' }).optional(),
+    UPLOAD_MAX_BYTES: int(1024, 1024 ** 3).default(10 * 1024 * 1024),
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\/.+/, { message: 'expected an smtp:// or smtps:// URL' })
+      .optional(),
+    MAIL_FROM: z.string().min(3).default('Mercato <no-reply@localhost>'),
+    AFRICASTALKING_USERNAME: z.string().min(1).optional(),
+    AFRICASTALKING_API_KEY: z.string().min(1).optional(),
+    AFRICASTALKING_FROM: z.string().min(1).optional(),
+    AFRICASTALKING_BASE_URL: z.url({ message: 'expected an absolute URL' }).optional(),
     RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
     TRUST_PROXY: bool.default(false),
     METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
@@ -62,6 +79,23 @@ const envSchema = z
         code: 'custom',
         path: ['JOBS_IN_PROCESS'],
         message: 'false needs REDIS_URL: without Redis, jobs can only run inside the API',
+      });
+    }
+    if (env.S3_BUCKET && !env.S3_REGION) {
+      ctx.addIssue({ code: 'custom', path: ['S3_REGION'], message: 'required with S3_BUCKET' });
+    }
+    if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID'],
+        message: 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together',
+      });
+    }
+    if (Boolean(env.AFRICASTALKING_USERNAME) !== Boolean(env.AFRICASTALKING_API_KEY)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.AFRICASTALKING_USERNAME ? 'AFRICASTALKING_API_KEY' : 'AFRICASTALKING_USERNAME'],
+        message: 'AFRICASTALKING_USERNAME and AFRICASTALKING_API_KEY go together',
       });
     }
     if (env.NODE_ENV !== 'production') return;
@@ -106,6 +140,26 @@ export interface Config {
   /** Allowed CORS origins; ['*'] allows any. Empty disables CORS. */
   readonly corsOrigins: readonly string[];
   readonly bodyLimitBytes: number;
+  /** Set: files in S3 (or a compatible store); unset: on disk under dataDir/files. */
+  readonly s3:
+    | {
+        bucket: string;
+        region: string;
+        endpoint: string | undefined;
+        forcePathStyle: boolean;
+        credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+        publicBaseUrl: string | undefined;
+      }
+    | undefined;
+  /** The largest upload accepted. */
+  readonly uploadMaxBytes: number;
+  /** Unset: mail goes to the development outbox (GET /api/v1/dev/outbox). */
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  /** Unset: SMS goes to the development outbox. */
+  readonly africasTalking:
+    | { username: string; apiKey: string; from: string | undefined; baseUrl: string | undefined }
+    | undefined;
   /** The default limit per client address on /api, per minute. */
   readonly rateLimitPerMinute: number;
   /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
@@ -161,6 +215,32 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     logPretty: e.LOG_PRETTY ?? e.NODE_ENV === 'development',
     corsOrigins: Object.freeze(e.CORS_ORIGINS ?? (dev ? ['*'] : [])),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    s3:
+      e.S3_BUCKET && e.S3_REGION
+        ? Object.freeze({
+            bucket: e.S3_BUCKET,
+            region: e.S3_REGION,
+            endpoint: e.S3_ENDPOINT,
+            forcePathStyle: e.S3_FORCE_PATH_STYLE,
+            credentials:
+              e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+                ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
+                : undefined,
+            publicBaseUrl: e.S3_PUBLIC_URL,
+          })
+        : undefined,
+    uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    africasTalking:
+      e.AFRICASTALKING_USERNAME && e.AFRICASTALKING_API_KEY
+        ? Object.freeze({
+            username: e.AFRICASTALKING_USERNAME,
+            apiKey: e.AFRICASTALKING_API_KEY,
+            from: e.AFRICASTALKING_FROM,
+            baseUrl: e.AFRICASTALKING_BASE_URL,
+          })
+        : undefined,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN,

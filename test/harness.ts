@@ -62,7 +62,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   });
   const redis = config.redisUrl ? createRedis(config.redisUrl, log) : undefined;
   const modules = options.modules ?? allModules;
-  const services = createServices({ config, log, redis, modules });
+  const services = createServices({ config, db: database.db, log, redis, modules });
   const app = createApp({
     config,
     database,

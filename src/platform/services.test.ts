@@ -39,6 +39,32 @@ describe(`platform services on ${t.config.redisUrl ? 'Redis (BullMQ)' : 'the in-
     await expect.poll(() => jobsRun, { timeout: 10_000 }).toEqual([id]);
   });
 
+  it('serve local files through the app: public ones openly, private ones by signed URL only', async () => {
+    const ctx = t.ctx();
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    await ctx.storage.put('listings/9/photo-320.webp', png, {
+      contentType: 'image/webp',
+      visibility: 'public',
+    });
+    await ctx.storage.put('kyc/9/id-card.pdf', png, {
+      contentType: 'application/pdf',
+      visibility: 'private',
+    });
+
+    const pub = await t.request(
+      new URL(await ctx.storage.url('listings/9/photo-320.webp')).pathname,
+    );
+    expect(pub.status).toBe(200);
+    expect(pub.headers.get('content-type')).toBe('image/webp');
+    expect(new Uint8Array(await pub.arrayBuffer())).toEqual(png);
+
+    expect((await t.request('/files/kyc/9/id-card.pdf')).status).toBe(404);
+    const signed = new URL(await ctx.storage.url('kyc/9/id-card.pdf', { expiresInSeconds: 60 }));
+    const priv = await t.request(`${signed.pathname}${signed.search}`);
+    expect(priv.status).toBe(200);
+    expect(priv.headers.get('cache-control')).toContain('no-store');
+  });
+
   it('give request contexts the same cache and pub/sub', async () => {
     const ctx = t.ctx();
     await ctx.cache.set('greeting', { hello: 'world' }, { ttlSeconds: 30 });

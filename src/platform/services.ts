@@ -1,13 +1,22 @@
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import { type Cache, createCache } from './cache/index.ts';
+import type { Executor } from './db/client.ts';
 import { EventBus, type RelayOptions } from './events/events.ts';
 import type { Ctx } from './http/context.ts';
 import { createRateLimits, type RateLimits } from './http/rate-limit.ts';
 import { createJobs, type Jobs } from './jobs/index.ts';
 import type { Logger } from './logger.ts';
+import { createMessaging, registerMessagingJobs } from './messaging/index.ts';
 import type { Module } from './module.ts';
 import { createPubSub, type PubSub } from './pubsub/index.ts';
+import {
+  createStorage,
+  type LocalStorage,
+  registerImageJobs,
+  type S3Storage,
+} from './storage/index.ts';
 
 /**
  * The platform services, built once per process: on Redis when REDIS_URL is set (shared by
@@ -19,29 +28,58 @@ export interface Services {
   readonly pubsub: PubSub;
   readonly rateLimits: RateLimits;
   readonly events: EventBus;
+  readonly storage: LocalStorage | S3Storage;
 }
 
 export interface ServicesOptions {
   config: Config;
+  /** Where the development outboxes write when mail or SMS has no provider. */
+  db: Executor;
   log: Logger;
   redis?: Redis | undefined;
   modules: readonly Module[];
   relay?: RelayOptions;
 }
 
-export function createServices({ config, log, redis, modules, relay }: ServicesOptions): Services {
+export function createServices(options: ServicesOptions): Services {
+  const { config, db, log, redis, modules, relay } = options;
   const prefix = config.redisPrefix;
   const shared = redis ? { redis } : {};
   const events = new EventBus(relay);
   for (const module of modules) module.subscribe?.(events);
   const jobs = createJobs({ ...shared, prefix, log });
   for (const module of modules) module.registerJobs?.(jobs);
+  const storage = createStorage(
+    config.s3 ?? {
+      root: join(config.dataDir, 'files'),
+      publicBaseUrl: config.publicUrl,
+      signingSecret: config.jwtSecret,
+    },
+  );
+  registerImageJobs(jobs, storage);
+  // Mail and SMS go out from jobs, with retries, in whichever process runs them.
+  registerMessagingJobs(
+    jobs,
+    createMessaging({
+      db,
+      smtpUrl: config.smtpUrl,
+      mailFrom: config.mailFrom,
+      africasTalking: config.africasTalking,
+    }),
+  );
+  if (config.env === 'production' && (!config.smtpUrl || !config.africasTalking)) {
+    log.warn(
+      { smtp: Boolean(config.smtpUrl), sms: Boolean(config.africasTalking) },
+      'mail or SMS has no provider: those messages go to the development outbox, which no one reads in production',
+    );
+  }
   return {
     cache: createCache({ ...shared, prefix: `${prefix}cache:` }),
     jobs,
     pubsub: createPubSub({ ...shared, prefix: `${prefix}pubsub:`, log }),
     rateLimits: createRateLimits({ ...shared, prefix }),
     events,
+    storage,
   };
 }
 

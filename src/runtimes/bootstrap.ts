@@ -46,7 +46,7 @@ export function systemCtx(
   parts: { config: Config; database: Database; log: Logger; services: Services },
   name: string,
 ): Ctx {
-  const { cache, jobs, pubsub } = parts.services;
+  const { cache, jobs, pubsub, storage } = parts.services;
   return {
     db: parts.database.db,
     actor: null,
@@ -56,6 +56,7 @@ export function systemCtx(
     cache,
     jobs,
     pubsub,
+    storage,
   };
 }
 

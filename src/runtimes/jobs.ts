@@ -25,7 +25,7 @@ async function main() {
   }
   const database = await openConfiguredDatabase(config);
   const redis = createRedis(config.redisUrl, log);
-  const services = createServices({ config, log, redis, modules });
+  const services = createServices({ config, db: database.db, log, redis, modules });
   await startWorker(services, systemCtx({ config, database, log, services }, 'jobs'));
   log.info('jobs worker started');
 

@@ -38,7 +38,7 @@ async function main() {
     log.info('migrations applied');
   }
   const redis = config.redisUrl ? createRedis(config.redisUrl, log) : undefined;
-  const services = createServices({ config, log, redis, modules });
+  const services = createServices({ config, db: database.db, log, redis, modules });
   const parts = { config, database, log, services };
   if (config.seedDemo) await seedDemoData(systemCtx(parts, 'seed'), modules);
   if (config.jobsInProcess) await startWorker(services, systemCtx(parts, 'jobs'));

@@ -4,4 +4,5 @@
  */
 
 export * from '../events/tables.ts';
+export * from '../messaging/tables.ts';
 export * from './tables.ts';

@@ -4,6 +4,7 @@ import type { Executor } from '../db/client.ts';
 import type { Jobs } from '../jobs/index.ts';
 import type { Logger } from '../logger.ts';
 import type { PubSub } from '../pubsub/index.ts';
+import type { Storage } from '../storage/index.ts';
 import type { RateLimits } from './rate-limit.ts';
 
 /** Who is calling. Filled in by the identity module's auth middleware; null for guests. */
@@ -25,6 +26,8 @@ export interface Ctx {
   readonly jobs: Jobs;
   /** Pushes to WebSockets held by any API instance. */
   readonly pubsub: PubSub;
+  /** Files: local disk or S3. Check uploads with inspectUpload() first. */
+  readonly storage: Storage;
 }
 
 /** Hono's environment for every route in the app. */

@@ -1,0 +1,141 @@
+import { posix } from 'node:path';
+import { fileTypeFromBuffer } from 'file-type';
+import sharp from 'sharp';
+import { DomainError, Invalid } from '../http/errors.ts';
+import type { Jobs } from '../jobs/index.ts';
+import type { Storage } from './storage.ts';
+
+export type UploadKind = 'image' | 'pdf';
+
+export interface UploadRules {
+  maxBytes: number;
+  allowed: readonly UploadKind[];
+}
+
+export interface InspectedUpload {
+  /** From the file's bytes, never from the client's Content-Type or file name. */
+  mime: string;
+  ext: string;
+  kind: UploadKind;
+}
+
+export class FileTooLarge extends DomainError {
+  readonly status = 413;
+  constructor(maxBytes: number) {
+    super('file-too-large', `The file is larger than the ${maxBytes} bytes allowed.`);
+  }
+}
+
+/**
+ * The image formats browsers show and sharp's prebuilt binaries decode (HEIC is not one), so
+ * every accepted image can be turned into variants.
+ */
+const KIND_BY_MIME: Record<string, UploadKind> = {
+  'image/jpeg': 'image',
+  'image/png': 'image',
+  'image/webp': 'image',
+  'image/gif': 'image',
+  'image/avif': 'image',
+  'application/pdf': 'pdf',
+};
+
+const KIND_NAMES: Record<UploadKind, string> = {
+  image: 'a JPEG, PNG, WebP, GIF or AVIF image',
+  pdf: 'a PDF document',
+};
+
+/**
+ * Checks an uploaded file before anything keeps it: its size, its type from its magic bytes,
+ * and that an image decodes to the last pixel. Refuses with 413 `file-too-large`, 422
+ * `unsupported-file-type` or 422 `corrupt-image`.
+ */
+export async function inspectUpload(
+  bytes: Uint8Array,
+  { maxBytes, allowed }: UploadRules,
+): Promise<InspectedUpload> {
+  if (bytes.byteLength > maxBytes) throw new FileTooLarge(maxBytes);
+  const type = await fileTypeFromBuffer(bytes);
+  const kind = type ? KIND_BY_MIME[type.mime] : undefined;
+  if (!type || !kind || !allowed.includes(kind)) {
+    throw new Invalid(
+      'unsupported-file-type',
+      `The file must be ${allowed.map((k) => KIND_NAMES[k]).join(' or ')}.`,
+    );
+  }
+  if (kind === 'image') {
+    try {
+      await sharp(bytes, { failOn: 'truncated' }).metadata();
+      // The header alone can be intact while the pixels stop halfway: stats() reads them all,
+      // without holding the decoded image in memory.
+      await sharp(bytes, { failOn: 'truncated' }).stats();
+    } catch {
+      throw new Invalid('corrupt-image', 'The image is damaged or incomplete.');
+    }
+  }
+  return { mime: type.mime, ext: type.ext, kind };
+}
+
+/** Widths of the WebP variants made of every image; a narrower source is never enlarged. */
+export const IMAGE_VARIANT_WIDTHS: readonly number[] = [320, 1024, 2048];
+
+export interface ImageVariant {
+  width: number;
+  height: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * WebP variants of an image, upright as its EXIF orientation says, each width that the source
+ * reaches (or the source's own width when it is narrower than all). sharp writes no metadata
+ * unless told to, so camera details and GPS positions never reach a variant.
+ */
+export async function processImage(bytes: Uint8Array): Promise<ImageVariant[]> {
+  const source = sharp(bytes, { failOn: 'truncated', autoOrient: true });
+  const { autoOrient } = await source.metadata();
+  const reached = IMAGE_VARIANT_WIDTHS.filter((width) => width <= autoOrient.width);
+  const widths = reached.length > 0 ? reached : [autoOrient.width];
+  return Promise.all(
+    widths.map(async (width) => {
+      const { data, info } = await source
+        .clone()
+        .resize({ width })
+        .webp()
+        .toBuffer({ resolveWithObject: true });
+      return { width: info.width, height: info.height, bytes: data };
+    }),
+  );
+}
+
+/** `listings/1/photo.jpg` at 320 px: `listings/1/photo-320.webp`. */
+export function variantKey(key: string, width: number): string {
+  const dir = posix.dirname(key);
+  const name = posix.basename(key, posix.extname(key));
+  return `${dir === '.' ? '' : `${dir}/`}${name}-${width}.webp`;
+}
+
+export const IMAGE_VARIANT_JOB = 'image.variants';
+
+export interface ImageVariantJob {
+  /** A stored original, private or public; its variants are public. */
+  key: string;
+}
+
+/** The job making an original's variants: `jobs.enqueue(IMAGE_VARIANT_JOB, { key })`. */
+export function registerImageJobs(jobs: Jobs, storage: Storage): void {
+  jobs.register<ImageVariantJob>(IMAGE_VARIANT_JOB, async ({ key }) => {
+    const original = await storage.get(key);
+    // Deleted before the job's turn: there is nothing left to make variants of.
+    if (!original) return;
+    const bytes = new Uint8Array(await new Response(original.body).arrayBuffer());
+    const variants = await processImage(bytes);
+    // Same keys on every run, so a retried job overwrites what a failed one left.
+    await Promise.all(
+      variants.map((variant) =>
+        storage.put(variantKey(key, variant.width), variant.bytes, {
+          contentType: 'image/webp',
+          visibility: 'public',
+        }),
+      ),
+    );
+  });
+}
