@@ -13,6 +13,8 @@ import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config.ts';
 import { modules as defaultModules } from './modules/index.ts';
 import type { Database } from './platform/db/client.ts';
+import { eventAdminRoutes } from './platform/events/routes.ts';
+import { authenticate } from './platform/http/auth.ts';
 import { addSharedResponses, registerSharedComponents } from './platform/http/openapi.ts';
 import {
   errorToProblem,
@@ -193,6 +195,8 @@ export function createApp(deps: AppDeps) {
     '/api/*',
     rateLimit({ name: 'global', points: config.rateLimitPerMinute, duration: 60, key: 'ip' }),
   );
+  // After the limit, so guessing tokens is limited too.
+  app.use('/api/*', authenticate());
 
   app.onError((error, c) => errorToProblem(c, error));
   app.notFound((c) => notFoundProblem(c));
@@ -258,6 +262,7 @@ export function createApp(deps: AppDeps) {
   });
 
   const api = createRouter();
+  api.route('/', eventAdminRoutes);
   if (config.env !== 'production') api.route('/', devOutboxRoutes);
   for (const module of deps.modules ?? defaultModules) {
     if (module.routes) api.route('/', module.routes);
