@@ -72,15 +72,21 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
   const client = new S3Client(config);
   const publicBaseUrl = trimTrailingSlash(options.publicBaseUrl ?? bucketUrl(options));
 
+  /** What HeadObject and GetObject both tell about an object. */
+  const infoOf = (output: {
+    ContentType?: string | undefined;
+    ContentLength?: number | undefined;
+    Metadata?: Record<string, string> | undefined;
+  }): ObjectInfo => ({
+    contentType: output.ContentType ?? 'application/octet-stream',
+    size: output.ContentLength ?? 0,
+    visibility: visibilityOf(output.Metadata),
+  });
+
   async function head(key: string): Promise<ObjectInfo | undefined> {
     assertValidKey(key);
     try {
-      const output = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      return {
-        contentType: output.ContentType ?? 'application/octet-stream',
-        size: output.ContentLength ?? 0,
-        visibility: visibilityOf(output.Metadata),
-      };
+      return infoOf(await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -109,10 +115,8 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
         const output = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
         if (!output.Body) throw new Error(`S3 answered GetObject for "${key}" without a body`);
         return {
+          ...infoOf(output),
           body: output.Body.transformToWebStream() as ReadableStream<Uint8Array>,
-          contentType: output.ContentType ?? 'application/octet-stream',
-          size: output.ContentLength ?? 0,
-          visibility: visibilityOf(output.Metadata),
         };
       } catch (error) {
         if (isNotFound(error)) return undefined;
