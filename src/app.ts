@@ -1,4 +1,3 @@
-import { createRoute, z } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -16,14 +15,10 @@ import type { Database } from './platform/db/client.ts';
 import { eventAdminRoutes } from './platform/events/routes.ts';
 import { authenticate } from './platform/http/auth.ts';
 import { addSharedResponses, registerSharedComponents } from './platform/http/openapi.ts';
-import {
-  errorToProblem,
-  notFoundProblem,
-  ProblemSchema,
-  problemResponse,
-} from './platform/http/problem.ts';
+import { errorToProblem, notFoundProblem, problemResponse } from './platform/http/problem.ts';
 import { rateLimit } from './platform/http/rate-limit.ts';
 import { createRouter } from './platform/http/router.ts';
+import { systemRoutes } from './platform/http/system.ts';
 import type { Logger } from './platform/logger.ts';
 import { devOutboxRoutes } from './platform/messaging/routes.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
@@ -50,64 +45,14 @@ export interface AppDeps {
   modules?: readonly Module[];
 }
 
-const CHECK_TIMEOUT_MS = 2000;
-
-const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
-const ReadySchema = z
-  .object({
-    status: z.literal('ok'),
-    checks: z.record(z.string(), z.string()).openapi({ example: { database: 'ok' } }),
-  })
-  .openapi('Readiness');
-const IndexSchema = z
-  .object({
-    name: z.string(),
-    version: z.string(),
-    links: z.record(z.string(), z.string()),
-  })
-  .openapi('Index');
-
-const indexRoute = createRoute({
-  method: 'get',
-  path: '/',
-  tags: ['System'],
-  summary: 'Name, version and links',
-  responses: {
-    200: {
-      description: 'About this API',
-      content: { 'application/json': { schema: IndexSchema } },
-    },
-  },
-});
-const healthRoute = createRoute({
-  method: 'get',
-  path: '/healthz',
-  tags: ['System'],
-  summary: 'Liveness: the process answers',
-  responses: {
-    200: { description: 'Alive', content: { 'application/json': { schema: HealthSchema } } },
-  },
-});
-const readyRoute = createRoute({
-  method: 'get',
-  path: '/readyz',
-  tags: ['System'],
-  summary: 'Readiness: the database and, when configured, Redis answer',
-  responses: {
-    200: { description: 'Ready', content: { 'application/json': { schema: ReadySchema } } },
-    503: {
-      description: 'Not ready; `checks` names what is down',
-      content: { 'application/problem+json': { schema: ProblemSchema } },
-    },
-  },
-});
-
-function withTimeout(promise: Promise<unknown>, ms: number): Promise<unknown> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+/** The database's, Redis's when configured, and any the caller adds. */
+function readinessChecks(deps: AppDeps): Record<string, () => Promise<unknown>> {
+  const { database, redis } = deps;
+  return {
+    database: () => database.ping(),
+    ...(redis ? { redis: () => redis.ping() } : {}),
+    ...deps.checks,
+  };
 }
 
 /** The route pattern that answered, or 'unmatched'; never the raw path (label cardinality). */
@@ -201,65 +146,7 @@ export function createApp(deps: AppDeps) {
   app.onError((error, c) => errorToProblem(c, error));
   app.notFound((c) => notFoundProblem(c));
 
-  app.openapi(indexRoute, (c) =>
-    c.json(
-      {
-        name: 'Mercato',
-        version: pkg.version,
-        links: {
-          docs: `${config.publicUrl}/docs`,
-          openapi: `${config.publicUrl}/openapi.json`,
-          health: `${config.publicUrl}/healthz`,
-          ready: `${config.publicUrl}/readyz`,
-          api: `${config.publicUrl}/api/v1`,
-        },
-      },
-      200,
-    ),
-  );
-  app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
-  const checks: Record<string, () => Promise<unknown>> = {
-    database: () => database.ping(),
-    ...(deps.redis ? { redis: () => (deps.redis as Redis).ping() } : {}),
-    ...deps.checks,
-  };
-  app.openapi(readyRoute, async (c) => {
-    const results = await Promise.all(
-      Object.entries(checks).map(async ([name, check]) => {
-        try {
-          await withTimeout(check(), CHECK_TIMEOUT_MS);
-          return [name, 'ok'] as const;
-        } catch (error) {
-          c.get('log').warn({ err: error, check: name }, 'readiness check failed');
-          return [name, `down: ${(error as Error).message}`] as const;
-        }
-      }),
-    );
-    const down = results.filter(([, state]) => state !== 'ok').map(([name]) => name);
-    if (down.length > 0) {
-      return problemResponse(c, {
-        status: 503,
-        code: 'not-ready',
-        detail: `Not ready: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} down.`,
-        extensions: { checks: Object.fromEntries(results) },
-      }) as never;
-    }
-    return c.json({ status: 'ok' as const, checks: Object.fromEntries(results) }, 200);
-  });
-
-  app.get('/metrics', async (c) => {
-    if (config.metricsToken && c.req.header('authorization') !== `Bearer ${config.metricsToken}`) {
-      return problemResponse(c, {
-        status: 401,
-        code: 'unauthorized',
-        detail: 'The metrics token is required.',
-        headers: { 'WWW-Authenticate': 'Bearer' },
-      });
-    }
-    return c.body(await metrics.registry.metrics(), 200, {
-      'Content-Type': metrics.registry.contentType,
-    });
-  });
+  app.route('/', systemRoutes({ config, metrics, checks: readinessChecks(deps) }));
 
   const api = createRouter();
   api.route('/', eventAdminRoutes);
