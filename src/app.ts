@@ -87,6 +87,8 @@ export function createApp(deps: AppDeps) {
     if (status >= 500) log.error(line, 'request failed');
     else log.info(line, 'request');
   });
+  // Web clients on other origins show our photos in <img>; the outer middleware's header wins.
+  app.use('/files/*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }));
   app.use(secureHeaders());
   if (config.corsOrigins.length > 0) {
     app.use(

@@ -56,6 +56,11 @@ describe(`platform services on ${t.config.redisUrl ? 'Redis (BullMQ)' : 'the in-
     );
     expect(pub.status).toBe(200);
     expect(pub.headers.get('content-type')).toBe('image/webp');
+    // Embeddable by web clients on other origins; the API itself stays same-origin.
+    expect(pub.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    expect((await t.request('/healthz')).headers.get('cross-origin-resource-policy')).toBe(
+      'same-origin',
+    );
     expect(new Uint8Array(await pub.arrayBuffer())).toEqual(png);
 
     expect((await t.request('/files/kyc/9/id-card.pdf')).status).toBe(404);
