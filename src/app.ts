@@ -120,7 +120,14 @@ export function createApp(deps: AppDeps) {
     }),
   );
   const { cache, jobs, pubsub, rateLimits, storage } = deps.services;
-  app.use('/api/*', bodyLimit({ maxSize: config.bodyLimitBytes }));
+  // Uploads (multipart) may be as large as UPLOAD_MAX_BYTES; everything else stays small.
+  const jsonLimit = bodyLimit({ maxSize: config.bodyLimitBytes });
+  const uploadLimit = bodyLimit({ maxSize: config.uploadMaxBytes });
+  app.use('/api/*', (c, next) =>
+    c.req.header('content-type')?.startsWith('multipart/form-data')
+      ? uploadLimit(c, next)
+      : jsonLimit(c, next),
+  );
   app.use('/api/*', async (c, next) => {
     c.set('rateLimits', rateLimits);
     c.set('remoteAddress', deps.remoteAddress?.(c));

@@ -2,7 +2,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { probeModule } from '../../../test/fixtures/probe-module.ts';
 import { createTestApp, problemOf } from '../../../test/harness.ts';
 
-const t = await createTestApp({ modules: [probeModule], env: { BODY_LIMIT_BYTES: '2048' } });
+const t = await createTestApp({
+  modules: [probeModule],
+  env: { BODY_LIMIT_BYTES: '2048', UPLOAD_MAX_BYTES: '8192' },
+});
 afterAll(() => t.close());
 
 const valid = { name: 'Abebe', age: 30, email: 'abebe@example.com', tags: ['a'] };
@@ -73,6 +76,19 @@ describe('problem+json for every error', () => {
     const res = await t.json('POST', '/api/v1/probe/echo', { ...valid, name: 'x'.repeat(4096) });
     expect(res.status).toBe(413);
     expect((await problemOf(res)).code).toBe('body-too-large');
+  });
+
+  it('lets an upload (multipart) be as large as UPLOAD_MAX_BYTES, and no larger', async () => {
+    const upload = (size: number) => {
+      const form = new FormData();
+      form.append('photo', new Blob([new Uint8Array(size)], { type: 'image/jpeg' }), 'a.jpg');
+      return t.request('/api/v1/probe/upload-target', { method: 'POST', body: form });
+    };
+    // Over the JSON limit (2 KiB here) but within the upload limit: it reaches routing.
+    expect((await upload(3000)).status).toBe(404);
+    const tooLarge = await upload(9000);
+    expect(tooLarge.status).toBe(413);
+    expect((await problemOf(tooLarge)).code).toBe('body-too-large');
   });
 
   it('answers an unknown route with 404', async () => {
