@@ -100,6 +100,14 @@ export interface DeadDelivery {
 
 const MAX_BACKOFF_MS = 60 * 60 * 1000;
 
+/** A delivery the relay has leased, with the event it carries. */
+interface Claimed {
+  id: string;
+  handler: string;
+  attempts: number;
+  event: DomainEvent;
+}
+
 /**
  * Subscribers, and the relay that delivers committed events to them: at least once, in order
  * per aggregate and handler, with retries and exponential backoff, parking a delivery that
@@ -182,17 +190,27 @@ export class EventBus {
   }
 
   /**
-   * Leases the due deliveries that head their chain: no earlier delivery of the same
-   * aggregate to the same handler is still pending.
+   * Leases the due deliveries that head their chain (no earlier delivery of the same aggregate
+   * to the same handler is still pending), each with its event.
    */
-  async #claim(ctx: Ctx) {
+  async #claim(ctx: Ctx): Promise<Claimed[]> {
     const leaseSeconds = this.#options.leaseMs / 1000;
-    return selectRows<{ id: string; event_id: string; handler: string; attempts: number }>(
+    const rows = await selectRows<{
+      id: string;
+      handler: string;
+      attempts: number;
+      event_id: string;
+      name: string;
+      aggregate_id: string;
+      payload: unknown;
+      occurred_at: Date | string;
+    }>(
       ctx.db,
       sql`
         update event_deliveries d
         set leased_until = now() + make_interval(secs => ${leaseSeconds})
-        where d.id in (
+        from outbox_events o
+        where o.id = d.event_id and d.id in (
           select c.id from event_deliveries c
           where c.status = 'pending'
             and c.next_attempt_at <= now()
@@ -205,24 +223,30 @@ export class EventBus {
           order by c.occurred_at, c.event_id
           limit ${this.#options.batchSize}
           for update skip locked)
-        returning d.id, d.event_id, d.handler, d.attempts`,
+        returning d.id, d.handler, d.attempts,
+          o.id as event_id, o.name, o.aggregate_id, o.payload, o.occurred_at`,
     );
+    return rows.map((r) => ({
+      id: r.id,
+      handler: r.handler,
+      attempts: r.attempts,
+      event: {
+        id: r.event_id,
+        name: r.name,
+        aggregateId: r.aggregate_id,
+        payload: r.payload,
+        occurredAt: new Date(r.occurred_at),
+      },
+    }));
   }
 
-  async #deliver(
-    ctx: Ctx,
-    delivery: { id: string; event_id: string; handler: string; attempts: number },
-  ): Promise<'delivered' | 'failed' | 'dead'> {
+  async #deliver(ctx: Ctx, delivery: Claimed): Promise<'delivered' | 'failed' | 'dead'> {
     const attempts = delivery.attempts + 1;
     const byId = eq(eventDeliveries.id, delivery.id);
     try {
       const handler = this.#handlers.get(delivery.handler);
       if (!handler) throw new Error(`no handler named ${delivery.handler} is registered`);
-      const [event] = await ctx.db
-        .select()
-        .from(outboxEvents)
-        .where(eq(outboxEvents.id, delivery.event_id));
-      if (!event) throw new Error(`event ${delivery.event_id} is gone`);
+      const { event } = delivery;
       await handler.fn(event, { ...ctx, requestId: `event:${event.id}` });
       await ctx.db
         .update(eventDeliveries)
@@ -250,7 +274,7 @@ export class EventBus {
         })
         .where(byId);
       ctx.log[dead ? 'error' : 'warn'](
-        { err: error, handler: delivery.handler, eventId: delivery.event_id, attempts },
+        { err: error, handler: delivery.handler, eventId: delivery.event.id, attempts },
         dead ? 'event delivery is dead' : 'event delivery failed; will retry',
       );
       return dead ? 'dead' : 'failed';
