@@ -113,8 +113,6 @@ const envSchema = z
     }
   });
 
-export type Env = z.input<typeof envSchema>;
-
 /** Every variable Mercato reads; the README's table and .env.example list the same. */
 export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
 

@@ -6,9 +6,8 @@ import type { Database } from '../src/platform/db/client.ts';
 import type { Ctx } from '../src/platform/http/context.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import type { Module } from '../src/platform/module.ts';
-import { createRedis } from '../src/platform/redis.ts';
-import { closeServices, createServices, type Services } from '../src/platform/services.ts';
-import { loadDocsScript, systemCtx } from '../src/runtimes/bootstrap.ts';
+import type { Services } from '../src/platform/services.ts';
+import { assemble, loadDocsScript } from '../src/runtimes/bootstrap.ts';
 import { createTestDatabase } from './databases.ts';
 
 export interface TestAppOptions {
@@ -60,9 +59,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     pretty: false,
     destination: { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) },
   });
-  const redis = config.redisUrl ? createRedis(config.redisUrl, log) : undefined;
   const modules = options.modules ?? allModules;
-  const services = createServices({ config, db: database.db, log, redis, modules });
+  const parts = assemble({ config, log, database, modules });
+  const { redis, services } = parts;
   const app = createApp({
     config,
     database,
@@ -79,7 +78,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     config,
     logs,
     services,
-    ctx: () => systemCtx({ config, database, log, services }, 'test'),
+    ctx: () => parts.ctx('test'),
     request: async (path, init) => app.request(path, init),
     json: async (method, path, body, headers = {}) =>
       app.request(path, {
@@ -88,7 +87,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         body: JSON.stringify(body),
       }),
     close: async () => {
-      await closeServices(services);
+      // Jobs stop first, so nothing writes under the prefix while it is cleared.
+      await services.jobs.close();
       if (redis?.status === 'ready') {
         for await (const keys of redis.scanStream({
           match: `${config.redisPrefix}*`,
@@ -97,8 +97,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
           if ((keys as string[]).length > 0) await redis.unlink(...(keys as string[]));
         }
       }
-      redis?.disconnect();
-      await database.close();
+      await parts.close();
     },
   };
 }

@@ -24,7 +24,7 @@ const SECRET_KEYS = [
   'secret',
 ];
 
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   ...SECRET_KEYS.map((k) => `["${k}"]`),
   ...SECRET_KEYS.map((k) => `*["${k}"]`),
   ...SECRET_KEYS.map((k) => `*.headers["${k}"]`),

@@ -84,7 +84,7 @@ export function createServices(options: ServicesOptions): Services {
 }
 
 /** The event relay runs as a job every second: in this process, or on any BullMQ worker. */
-export const RELAY_JOB = 'events.relay';
+const RELAY_JOB = 'events.relay';
 
 /**
  * Starts processing jobs in this process (the API's, or a separate worker's), the event relay

@@ -2,18 +2,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
+import type { Redis } from 'ioredis';
 import { type Config, ConfigError, parseConfig } from '../config.ts';
 import { type Database, openDatabase } from '../platform/db/client.ts';
 import type { Ctx } from '../platform/http/context.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
-import type { Services } from '../platform/services.ts';
+import type { Module } from '../platform/module.ts';
+import { createRedis } from '../platform/redis.ts';
+import { closeServices, createServices, type Services } from '../platform/services.ts';
 
 /** What the Node entry points (server, scripts) share: config, logger, database. */
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 /** process.env over the entries of ./.env, when that file exists. */
-export function loadConfig(envFile = '.env'): Config {
+function loadConfig(envFile = '.env'): Config {
   const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
   return parseConfig({ ...fromFile, ...process.env });
 }
@@ -41,22 +44,53 @@ export function loggerFor(config: Config): Logger {
   return createLogger({ level: config.logLevel, pretty: config.logPretty });
 }
 
-/** A context for work that no request started (start-up, jobs, relayed events, scripts). */
-export function systemCtx(
-  parts: { config: Config; database: Database; log: Logger; services: Services },
-  name: string,
-): Ctx {
-  const { cache, jobs, pubsub, storage } = parts.services;
+/** One process's parts: what the server, the worker, the scripts and the tests all build. */
+export interface Assembled {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly database: Database;
+  readonly redis: Redis | undefined;
+  readonly services: Services;
+  /** A context for work that no request started (start-up, jobs, relayed events, scripts). */
+  ctx(name: string): Ctx;
+  /** Jobs in flight finish first, then Redis and the database close. */
+  close(): Promise<void>;
+}
+
+/** Connects Redis when configured and builds the services on an open database. */
+export function assemble(parts: {
+  config: Config;
+  log: Logger;
+  database: Database;
+  modules: readonly Module[];
+}): Assembled {
+  const { config, log, database, modules } = parts;
+  const redis = config.redisUrl ? createRedis(config.redisUrl, log) : undefined;
+  const services = createServices({ config, db: database.db, log, redis, modules });
+  const { cache, jobs, pubsub, storage } = services;
   return {
-    db: parts.database.db,
-    actor: null,
-    requestId: name,
-    log: parts.log,
-    config: parts.config,
-    cache,
-    jobs,
-    pubsub,
-    storage,
+    config,
+    log,
+    database,
+    redis,
+    services,
+    ctx: (name) => ({
+      db: database.db,
+      actor: null,
+      requestId: name,
+      log,
+      config,
+      cache,
+      jobs,
+      pubsub,
+      storage,
+    }),
+    close: async () => {
+      await closeServices(services);
+      // With Redis down, quit() would fail; there is nothing left to flush, so drop it.
+      await redis?.quit().catch(() => redis.disconnect());
+      await database.close();
+    },
   };
 }
 
@@ -64,7 +98,7 @@ export function systemCtx(
  * The API reference page's script: @scalar/api-reference's browser bundle. That package is a
  * development dependency; the Docker image copies just this file to the same place.
  */
-export const DOCS_SCRIPT = fileURLToPath(
+const DOCS_SCRIPT = fileURLToPath(
   new URL('../../node_modules/@scalar/api-reference/dist/browser/standalone.js', import.meta.url),
 );
 

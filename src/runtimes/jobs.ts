@@ -1,13 +1,12 @@
 import { modules } from '../modules/index.ts';
-import { createRedis } from '../platform/redis.ts';
-import { closeServices, createServices, startWorker } from '../platform/services.ts';
+import { startWorker } from '../platform/services.ts';
 import {
+  assemble,
   handleShutdown,
   loadConfigOrExit,
   loggerFor,
   openConfiguredDatabase,
   runMain,
-  systemCtx,
 } from './bootstrap.ts';
 
 /**
@@ -23,17 +22,10 @@ async function main() {
     log.fatal('a separate jobs worker needs REDIS_URL; without Redis, jobs run inside the API');
     process.exit(78);
   }
-  const database = await openConfiguredDatabase(config);
-  const redis = createRedis(config.redisUrl, log);
-  const services = createServices({ config, db: database.db, log, redis, modules });
-  await startWorker(services, systemCtx({ config, database, log, services }, 'jobs'));
+  const parts = assemble({ config, log, database: await openConfiguredDatabase(config), modules });
+  await startWorker(parts.services, parts.ctx('jobs'));
   log.info('jobs worker started');
-
-  handleShutdown(log, config.shutdownTimeoutMs, async () => {
-    await closeServices(services);
-    await redis.quit().catch(() => redis.disconnect());
-    await database.close();
-  });
+  handleShutdown(log, config.shutdownTimeoutMs, () => parts.close());
 }
 
 runMain(log, main);

@@ -3,10 +3,10 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from '../app.ts';
 import { modules } from '../modules/index.ts';
 import { createMetrics } from '../platform/metrics.ts';
-import { createRedis } from '../platform/redis.ts';
 import { seedDemoData } from '../platform/seed.ts';
-import { closeServices, createServices, startWorker } from '../platform/services.ts';
+import { startWorker } from '../platform/services.ts';
 import {
+  assemble,
   handleShutdown,
   loadConfigOrExit,
   loadDocsScript,
@@ -14,7 +14,6 @@ import {
   MIGRATIONS_DIR,
   openConfiguredDatabase,
   runMain,
-  systemCtx,
 } from './bootstrap.ts';
 
 /** The HTTP server: `make run`, `npm start`, the Docker image's command. */
@@ -37,11 +36,10 @@ async function main() {
     await database.migrate(MIGRATIONS_DIR);
     log.info('migrations applied');
   }
-  const redis = config.redisUrl ? createRedis(config.redisUrl, log) : undefined;
-  const services = createServices({ config, db: database.db, log, redis, modules });
-  const parts = { config, database, log, services };
-  if (config.seedDemo) await seedDemoData(systemCtx(parts, 'seed'), modules);
-  if (config.jobsInProcess) await startWorker(services, systemCtx(parts, 'jobs'));
+  const parts = assemble({ config, log, database, modules });
+  const { redis, services } = parts;
+  if (config.seedDemo) await seedDemoData(parts.ctx('seed'), modules);
+  if (config.jobsInProcess) await startWorker(services, parts.ctx('jobs'));
 
   const app = createApp({
     config,
@@ -66,10 +64,7 @@ async function main() {
     // close() stops accepting, drops idle keep-alive sockets and resolves once the requests
     // in flight are answered; then the jobs in flight finish before their connections go.
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await closeServices(services);
-    // With Redis down, quit() would fail; there is nothing left to flush, so drop it.
-    await redis?.quit().catch(() => redis.disconnect());
-    await database.close();
+    await parts.close();
   });
 }
 

@@ -11,7 +11,7 @@ import type { Database, Db } from './client.ts';
 import * as schema from './schema.ts';
 
 /** The contrib extensions the migrations enable; the server has them as packages. */
-export const pgliteExtensions = { pg_trgm, cube, earthdistance };
+const pgliteExtensions = { pg_trgm, cube, earthdistance };
 
 export interface PgliteOptions {
   /** A directory to keep the data in; in memory when absent. */

@@ -3,8 +3,8 @@ import { and, eq, gt, gte, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { BadRequest } from './errors.ts';
 
-export const DEFAULT_LIMIT = 20;
-export const MAX_LIMIT = 100;
+const DEFAULT_LIMIT = 20;
+const MAX_LIMIT = 100;
 
 /** `?limit=&cursor=` for every list route; extend it with the list's own filters. */
 export const PageQuery = z.object({

@@ -13,7 +13,7 @@ const LOCATIONS: Record<string, string> = {
 };
 
 /** Turns a failed Zod validation into a 400 naming every bad field. */
-export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
+const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
   if (result.success) return;
   const location = LOCATIONS[result.target] ?? result.target;
   const errors = result.error.issues.map((issue) => ({
