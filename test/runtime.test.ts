@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runNode, type Server, startServer, tempDir } from './processes.ts';
 
 /** The Node server as `make run` starts it: embedded database, migrations, demo data. */
-describe('the Node server', () => {
+// Real processes, each opening a database: seconds apiece, more on a busy CI machine.
+describe('the Node server', { timeout: 90_000 }, () => {
   const servers: Server[] = [];
   afterAll(async () => {
     for (const server of servers) await server.stop('SIGKILL');

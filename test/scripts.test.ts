@@ -30,7 +30,8 @@ async function writeMarker(dataDir: string, key: string): Promise<void> {
   await database.close();
 }
 
-describe('scripts/backup and scripts/restore', () => {
+// Real processes, each opening a database: seconds apiece, more on a busy CI machine.
+describe('scripts/backup and scripts/restore', { timeout: 90_000 }, () => {
   it('print usage with --help, and refuse misuse with exit code 2', async () => {
     const help = await backup(['--help'], {});
     expect(help.code).toBe(0);
