@@ -10,13 +10,14 @@ import type { Redis } from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config.ts';
+import { authenticatorFor } from './modules/identity/index.ts';
 import { modules as defaultModules } from './modules/index.ts';
 import type { Database } from './platform/db/client.ts';
 import { eventAdminRoutes } from './platform/events/routes.ts';
 import { authenticate } from './platform/http/auth.ts';
 import { addSharedResponses, registerSharedComponents } from './platform/http/openapi.ts';
 import { errorToProblem, notFoundProblem, problemResponse } from './platform/http/problem.ts';
-import { rateLimit } from './platform/http/rate-limit.ts';
+import { clientIp, rateLimit } from './platform/http/rate-limit.ts';
 import { createRouter } from './platform/http/router.ts';
 import { systemRoutes } from './platform/http/system.ts';
 import type { Logger } from './platform/logger.ts';
@@ -141,6 +142,7 @@ export function createApp(deps: AppDeps) {
       jobs,
       pubsub,
       storage,
+      client: { ip: clientIp(c, config), userAgent: c.req.header('user-agent') },
     });
     await next();
   });
@@ -150,7 +152,7 @@ export function createApp(deps: AppDeps) {
     rateLimit({ name: 'global', points: config.rateLimitPerMinute, duration: 60, key: 'ip' }),
   );
   // After the limit, so guessing tokens is limited too.
-  app.use('/api/*', authenticate());
+  app.use('/api/*', authenticate(authenticatorFor(config)));
 
   app.onError((error, c) => errorToProblem(c, error));
   app.notFound((c) => notFoundProblem(c));

@@ -47,6 +47,20 @@ const envSchema = z
     JOBS_IN_PROCESS: bool.default(true),
     SEED_DEMO: bool.default(true),
     JWT_SECRET: z.string().optional(),
+    JWT_PREVIOUS_SECRETS: csv.optional(),
+    ADMIN_EMAIL: z.email({ message: 'expected an email address' }).optional(),
+    ADMIN_PASSWORD: z.string().min(10, { message: 'expected at least 10 characters' }).optional(),
+    AUTH_PROVIDER: z.enum(['local', 'supabase']).default('local'),
+    SUPABASE_URL: z.url({ message: 'expected an absolute URL' }).optional(),
+    SUPABASE_JWT_SECRET: z
+      .string()
+      .min(32, { message: 'expected at least 32 characters' })
+      .optional(),
+    GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+    GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+    GITHUB_CLIENT_ID: z.string().min(1).optional(),
+    GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+    OAUTH_PROVIDER_URL: z.url({ message: 'expected an absolute URL' }).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     LOG_PRETTY: bool.optional(),
     CORS_ORIGINS: csv.optional(),
@@ -69,6 +83,7 @@ const envSchema = z
     AFRICASTALKING_FROM: z.string().min(1).optional(),
     AFRICASTALKING_BASE_URL: z.url({ message: 'expected an absolute URL' }).optional(),
     RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
+    AUTH_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(10),
     TRUST_PROXY: bool.default(false),
     METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
@@ -97,6 +112,31 @@ const envSchema = z
         path: [env.AFRICASTALKING_USERNAME ? 'AFRICASTALKING_API_KEY' : 'AFRICASTALKING_USERNAME'],
         message: 'AFRICASTALKING_USERNAME and AFRICASTALKING_API_KEY go together',
       });
+    }
+    if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL'],
+        message: 'ADMIN_EMAIL and ADMIN_PASSWORD go together',
+      });
+    }
+    if (env.AUTH_PROVIDER === 'supabase' && !env.SUPABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SUPABASE_URL'],
+        message: 'required with AUTH_PROVIDER=supabase',
+      });
+    }
+    for (const provider of ['GOOGLE', 'GITHUB'] as const) {
+      const id = env[`${provider}_CLIENT_ID`];
+      const secret = env[`${provider}_CLIENT_SECRET`];
+      if (Boolean(id) !== Boolean(secret)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [id ? `${provider}_CLIENT_SECRET` : `${provider}_CLIENT_ID`],
+          message: `${provider}_CLIENT_ID and ${provider}_CLIENT_SECRET go together`,
+        });
+      }
     }
     if (env.NODE_ENV !== 'production') return;
     if (!env.JWT_SECRET) {
@@ -132,7 +172,26 @@ export interface Config {
   /** Run jobs (and the event relay) in the API process; false when a worker process does. */
   readonly jobsInProcess: boolean;
   readonly seedDemo: boolean;
+  /** Signs access tokens (and list cursors). */
   readonly jwtSecret: string;
+  /** Earlier signing secrets, still accepted for tokens they signed, so keys rotate. */
+  readonly jwtPreviousSecrets: readonly string[];
+  /** The first admin, created on start when no user has this email. */
+  readonly bootstrapAdmin: { email: string; password: string } | undefined;
+  /**
+   * Who issues the bearer tokens the API accepts: `local` (this API), or `supabase` (Supabase
+   * Auth; verified by JWKS from `url`, or by the project's JWT secret when given).
+   */
+  readonly authProvider:
+    | { kind: 'local' }
+    | { kind: 'supabase'; url: string; jwtSecret: string | undefined };
+  /** OAuth apps, by provider; a provider without one answers 404. */
+  readonly oauth: {
+    readonly google: { clientId: string; clientSecret: string } | undefined;
+    readonly github: { clientId: string; clientSecret: string } | undefined;
+    /** Replaces the providers' hosts (a staging identity provider, a test double). */
+    readonly providerUrl: string | undefined;
+  };
   readonly logLevel: string;
   readonly logPretty: boolean;
   /** Allowed CORS origins; ['*'] allows any. Empty disables CORS. */
@@ -160,6 +219,8 @@ export interface Config {
     | undefined;
   /** The default limit per client address on /api, per minute. */
   readonly rateLimitPerMinute: number;
+  /** Sign-in, sign-up, OTP and reset attempts per minute per address (and per 15 min per account). */
+  readonly authRateLimitPerMinute: number;
   /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
   readonly trustProxy: boolean;
   readonly metricsToken: string | undefined;
@@ -209,6 +270,31 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     jobsInProcess: e.JOBS_IN_PROCESS,
     seedDemo: e.SEED_DEMO,
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
+    jwtPreviousSecrets: Object.freeze(e.JWT_PREVIOUS_SECRETS ?? []),
+    bootstrapAdmin:
+      e.ADMIN_EMAIL && e.ADMIN_PASSWORD
+        ? Object.freeze({ email: e.ADMIN_EMAIL.toLowerCase(), password: e.ADMIN_PASSWORD })
+        : undefined,
+    authProvider: Object.freeze(
+      e.AUTH_PROVIDER === 'supabase' && e.SUPABASE_URL
+        ? {
+            kind: 'supabase' as const,
+            url: e.SUPABASE_URL.replace(/\/$/, ''),
+            jwtSecret: e.SUPABASE_JWT_SECRET,
+          }
+        : { kind: 'local' as const },
+    ),
+    oauth: Object.freeze({
+      google:
+        e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET
+          ? Object.freeze({ clientId: e.GOOGLE_CLIENT_ID, clientSecret: e.GOOGLE_CLIENT_SECRET })
+          : undefined,
+      github:
+        e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
+          ? Object.freeze({ clientId: e.GITHUB_CLIENT_ID, clientSecret: e.GITHUB_CLIENT_SECRET })
+          : undefined,
+      providerUrl: e.OAUTH_PROVIDER_URL?.replace(/\/$/, ''),
+    }),
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     logPretty: e.LOG_PRETTY ?? e.NODE_ENV === 'development',
     corsOrigins: Object.freeze(e.CORS_ORIGINS ?? (dev ? ['*'] : [])),
@@ -240,6 +326,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
           })
         : undefined,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

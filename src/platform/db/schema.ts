@@ -3,6 +3,8 @@
  * A new module adds one line here: `export * from '../../modules/<name>/tables.ts';`
  */
 
+export * from '../../modules/identity/tables.ts';
+export * from '../audit/tables.ts';
 export * from '../events/tables.ts';
 export * from '../messaging/tables.ts';
 export * from './tables.ts';

@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { z } from 'zod';
+import { audit } from '../audit/audit.ts';
 import { selectRows } from '../db/client.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { Ctx } from '../http/context.ts';
@@ -316,10 +317,17 @@ export function listDeadDeliveries(ctx: Ctx, page: PageInput): Promise<Page<Dead
 
 /** Puts a dead delivery back in line with fresh attempts. */
 export async function retryDeadDelivery(ctx: Ctx, id: string): Promise<void> {
-  const updated = await ctx.db
-    .update(eventDeliveries)
-    .set({ status: 'pending', attempts: 0, nextAttemptAt: new Date(), leasedUntil: null })
-    .where(and(eq(eventDeliveries.id, id), eq(eventDeliveries.status, 'dead')))
-    .returning({ id: eventDeliveries.id });
-  if (updated.length === 0) throw new NotFound('dead event delivery');
+  await withTransaction(ctx, async (tx) => {
+    const [updated] = await tx.db
+      .update(eventDeliveries)
+      .set({ status: 'pending', attempts: 0, nextAttemptAt: new Date(), leasedUntil: null })
+      .where(and(eq(eventDeliveries.id, id), eq(eventDeliveries.status, 'dead')))
+      .returning({ handler: eventDeliveries.handler, eventName: eventDeliveries.eventName });
+    if (!updated) throw new NotFound('dead event delivery');
+    await audit(tx, {
+      action: 'events.delivery_retried',
+      resource: { type: 'event_delivery', id },
+      metadata: updated,
+    });
+  });
 }

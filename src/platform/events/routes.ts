@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requirePermission } from '../http/auth.ts';
-import { BEARER_SCHEME, problems } from '../http/openapi.ts';
+import { AUTHENTICATED, problems } from '../http/openapi.ts';
 import { PageQuery, pageOf } from '../http/pagination.ts';
 import { createRouter } from '../http/router.ts';
 import { listDeadDeliveries, retryDeadDelivery } from './events.ts';
@@ -24,7 +24,7 @@ const DeadDelivery = z
 
 const guarded = {
   tags: ['Admin: events'],
-  security: [{ [BEARER_SCHEME]: [] }],
+  security: AUTHENTICATED,
   middleware: requirePermission('events.manage'),
 };
 

@@ -1,15 +1,11 @@
 import type { MiddlewareHandler } from 'hono';
-import { errors, jwtVerify, SignJWT } from 'jose';
-import type { Actor, AppEnv } from './context.ts';
+import type { Actor, AppEnv, Ctx } from './context.ts';
 import { Forbidden, Unauthorized } from './errors.ts';
 
 /**
- * Access tokens: short-lived HS256 JWTs signed with JWT_SECRET, naming the user (`sub`) and
- * their roles. The identity module issues them; every route reads them the same way here.
+ * Who may do what. The identity module issues and checks tokens (an Authenticator); routes
+ * here only ask for permissions, which roles grant in PERMISSIONS, the one table of them.
  */
-
-const ISSUER = 'mercato';
-const AUDIENCE = 'mercato-api';
 
 export const ROLES = [
   'buyer',
@@ -23,8 +19,17 @@ export const ROLES = [
 ] as const;
 export type Role = (typeof ROLES)[number];
 
-/** What a route may ask for. Roles grant permissions in PERMISSIONS, the one table of them. */
-export type Permission = 'events.manage';
+export function isRole(value: unknown): value is Role {
+  return (ROLES as readonly unknown[]).includes(value);
+}
+
+/** What a route may ask for. */
+export type Permission =
+  | 'events.manage'
+  | 'users.read'
+  | 'users.suspend'
+  | 'users.roles'
+  | 'audit.read';
 
 export const PERMISSIONS: Record<Role, readonly Permission[]> = {
   buyer: [],
@@ -33,77 +38,58 @@ export const PERMISSIONS: Record<Role, readonly Permission[]> = {
   broker: [],
   owner: [],
   organizer: [],
-  moderator: [],
-  admin: ['events.manage'],
+  moderator: ['users.read', 'users.suspend'],
+  admin: ['events.manage', 'users.read', 'users.suspend', 'users.roles', 'audit.read'],
 };
 
-const encoder = new TextEncoder();
-
-export async function signAccessToken(
-  secret: string,
-  actor: Actor,
-  ttlSeconds: number,
-): Promise<string> {
-  return new SignJWT({ roles: [...actor.roles] })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(actor.userId)
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(`${ttlSeconds}s`)
-    .sign(encoder.encode(secret));
-}
-
-/** The actor a token names; Unauthorized for a token that is expired, forged or malformed. */
-export async function verifyAccessToken(secret: string, token: string): Promise<Actor> {
-  try {
-    const { payload } = await jwtVerify(token, encoder.encode(secret), {
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      algorithms: ['HS256'],
-    });
-    const roles = Array.isArray(payload.roles)
-      ? payload.roles.filter((r): r is Role => (ROLES as readonly unknown[]).includes(r))
-      : [];
-    if (!payload.sub) throw new Unauthorized('The access token names no user.', 'invalid-token');
-    return { userId: payload.sub, roles };
-  } catch (error) {
-    if (error instanceof Unauthorized) throw error;
-    if (error instanceof errors.JWTExpired) {
-      throw new Unauthorized('The access token has expired; refresh it.', 'token-expired');
-    }
-    throw new Unauthorized('The access token is not valid.', 'invalid-token');
-  }
+/** Turns a bearer token into the actor it names, or throws Unauthorized. */
+export interface Authenticator {
+  authenticate(ctx: Ctx, token: string): Promise<Actor>;
 }
 
 /**
  * Reads `Authorization: Bearer <token>` into `ctx.actor` (null without one). A bad token is a
  * 401 even on public routes: a client that sends one expects it to count.
  */
-export function authenticate(): MiddlewareHandler<AppEnv> {
+export function authenticate(authenticator: Authenticator): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (header) {
-      const [scheme, token] = header.split(' ');
-      if (scheme?.toLowerCase() !== 'bearer' || !token) {
+      const [scheme, token, extra] = header.split(' ');
+      if (scheme?.toLowerCase() !== 'bearer' || !token || extra !== undefined) {
         throw new Unauthorized('Use "Authorization: Bearer <access token>".', 'invalid-token');
       }
-      const actor = await verifyAccessToken(c.get('ctx').config.jwtSecret, token);
-      c.set('ctx', { ...c.get('ctx'), actor });
+      const ctx = c.get('ctx');
+      c.set('ctx', { ...ctx, actor: await authenticator.authenticate(ctx, token) });
     }
     await next();
   };
 }
 
 export function can(actor: Actor | null, permission: Permission): boolean {
-  return actor?.roles.some((role) => PERMISSIONS[role as Role]?.includes(permission)) ?? false;
+  return (
+    actor?.roles.some((role) => isRole(role) && PERMISSIONS[role].includes(permission)) ?? false
+  );
+}
+
+/** The signed-in actor, or Unauthorized: for services that need someone to act for. */
+export function requireActor(ctx: Ctx): Actor {
+  if (!ctx.actor) throw new Unauthorized();
+  return ctx.actor;
+}
+
+/** 401 for a guest; a route for any signed-in user. */
+export function requireUser(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    requireActor(c.get('ctx'));
+    await next();
+  };
 }
 
 /** 401 for a guest, 403 for a signed-in user whose roles do not grant `permission`. */
 export function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const { actor } = c.get('ctx');
-    if (!actor) throw new Unauthorized();
+    const actor = requireActor(c.get('ctx'));
     if (!can(actor, permission)) throw new Forbidden();
     await next();
   };

@@ -7,10 +7,19 @@ import type { PubSub } from '../pubsub/index.ts';
 import type { Storage } from '../storage/index.ts';
 import type { RateLimits } from './rate-limit.ts';
 
-/** Who is calling. Filled in by the identity module's auth middleware; null for guests. */
+/** Who is calling. Filled in by the identity module's authenticator; null for guests. */
 export interface Actor {
   readonly userId: string;
+  /** The roles granted now (not those in an older token). */
   readonly roles: readonly string[];
+  /** The session the access token belongs to; logout ends it. */
+  readonly sessionId: string;
+}
+
+/** Where a request came from, for the audit log and sessions. */
+export interface ClientInfo {
+  readonly ip: string | undefined;
+  readonly userAgent: string | undefined;
 }
 
 /** What every service function receives: no HTTP in it, so jobs and scripts build one too. */
@@ -28,6 +37,8 @@ export interface Ctx {
   readonly pubsub: PubSub;
   /** Files: local disk or S3. Check uploads with inspectUpload() first. */
   readonly storage: Storage;
+  /** Set for HTTP requests; absent in jobs and scripts. */
+  readonly client?: ClientInfo;
 }
 
 /** Hono's environment for every route in the app. */

@@ -72,8 +72,9 @@ export class TooManyRequests extends DomainError {
     retryAfterSeconds: number,
     detail = 'Too many requests; slow down.',
     headers: Record<string, string> = {},
+    code = 'too-many-requests',
   ) {
-    super('too-many-requests', detail, {
+    super(code, detail, {
       headers: { ...headers, 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
     });
   }

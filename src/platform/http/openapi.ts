@@ -29,6 +29,14 @@ export function problems<S extends ProblemStatus>(...statuses: S[]) {
 }
 
 export const BEARER_SCHEME = 'bearerAuth';
+/** The OAuth2 password flow over POST /auth/login, so the docs page can sign in by itself. */
+export const PASSWORD_SCHEME = 'passwordLogin';
+
+/** `security` for a route that needs a signed-in caller: a bearer token, however obtained. */
+export const AUTHENTICATED: Record<string, string[]>[] = [
+  { [BEARER_SCHEME]: [] },
+  { [PASSWORD_SCHEME]: [] },
+];
 
 type Operation = {
   security?: unknown[];
@@ -44,6 +52,11 @@ export function registerSharedComponents(app: OpenAPIHono<never>): void {
     scheme: 'bearer',
     bearerFormat: 'JWT',
     description: 'An access token from `POST /api/v1/auth/login`.',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', PASSWORD_SCHEME, {
+    type: 'oauth2',
+    description: 'Sign in with an email or phone (as username) and a password.',
+    flows: { password: { tokenUrl: '/api/v1/auth/login', scopes: {} } },
   });
   for (const [status, description] of Object.entries(DESCRIPTIONS)) {
     app.openAPIRegistry.registerComponent('responses', `Problem${status}`, {

@@ -6,6 +6,7 @@ import {
   RateLimiterRedis,
   RateLimiterRes,
 } from 'rate-limiter-flexible';
+import type { Config } from '../../config.ts';
 import type { AppEnv } from './context.ts';
 import { TooManyRequests } from './errors.ts';
 
@@ -24,11 +25,21 @@ export interface RateLimitPolicy {
 
 /** Stricter policies for routes that attackers hammer. */
 export const policies = {
-  /** Sign-in, registration, OTP and password reset: brute force and SMS pumping. */
-  auth: { name: 'auth', points: 10, duration: 60, key: 'ip' },
+  /**
+   * Sign-in, registration, OTP and password reset, per client address: brute force and SMS
+   * pumping. AUTH_RATE_LIMIT_PER_MINUTE sets the points.
+   */
+  auth: (config: Config) =>
+    ({ name: 'auth', points: config.authRateLimitPerMinute, duration: 60, key: 'ip' }) as const,
+  /**
+   * The same routes per account (the email or phone in the body), so one account cannot be
+   * guessed at from many addresses: AUTH_RATE_LIMIT_PER_MINUTE per 15 minutes.
+   */
+  authAccount: (config: Config) =>
+    ({ name: 'auth-account', points: config.authRateLimitPerMinute, duration: 900 }) as const,
   /** Chat messages and inquiries: spam. */
   messaging: { name: 'messaging', points: 30, duration: 60, key: 'user' },
-} as const satisfies Record<string, RateLimitPolicy>;
+} as const;
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -39,7 +50,7 @@ export interface RateLimitDecision {
 }
 
 export interface RateLimits {
-  consume(policy: RateLimitPolicy, key: string): Promise<RateLimitDecision>;
+  consume(policy: Omit<RateLimitPolicy, 'key'>, key: string): Promise<RateLimitDecision>;
 }
 
 /**
@@ -49,7 +60,7 @@ export interface RateLimits {
  */
 export function createRateLimits(options: { redis?: Redis; prefix: string }): RateLimits {
   const limiters = new Map<string, RateLimiterAbstract>();
-  const limiterFor = (policy: RateLimitPolicy): RateLimiterAbstract => {
+  const limiterFor = (policy: Omit<RateLimitPolicy, 'key'>): RateLimiterAbstract => {
     const id = `${policy.name}:${policy.points}:${policy.duration}`;
     let limiter = limiters.get(id);
     if (!limiter) {
@@ -92,8 +103,8 @@ export function createRateLimits(options: { redis?: Redis; prefix: string }): Ra
  * X-Forwarded-For entry, which the proxy sets; otherwise the socket's peer, which the runtime
  * supplies, since reading it is runtime-specific.
  */
-export function clientIp(c: Context<AppEnv>): string {
-  if (c.get('ctx').config.trustProxy) {
+export function clientIp(c: Context<AppEnv>, config: Pick<Config, 'trustProxy'>): string {
+  if (config.trustProxy) {
     const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
     if (forwarded) return forwarded;
   }
@@ -103,33 +114,48 @@ export function clientIp(c: Context<AppEnv>): string {
 function keyOf(c: Context<AppEnv>, key: RateLimitKey): string {
   if (typeof key === 'function') return key(c);
   const userId = c.get('ctx').actor?.userId;
-  return key === 'user' && userId ? `user:${userId}` : `ip:${clientIp(c)}`;
+  return key === 'user' && userId ? `user:${userId}` : `ip:${clientIp(c, c.get('ctx').config)}`;
+}
+
+/** Counts one request against `policy` under `key`; 429 with Retry-After beyond the limit. */
+export async function consumeLimit(
+  c: Context<AppEnv>,
+  policy: Omit<RateLimitPolicy, 'key'>,
+  key: string,
+): Promise<Record<string, string>> {
+  const decision = await c.get('rateLimits').consume(policy, key);
+  const headers = {
+    'RateLimit-Limit': String(decision.limit),
+    'RateLimit-Remaining': String(decision.remaining),
+    'RateLimit-Reset': String(decision.resetSeconds),
+    'RateLimit-Policy': `${decision.limit};w=${policy.duration}`,
+  };
+  if (!decision.allowed) {
+    throw new TooManyRequests(
+      decision.resetSeconds,
+      `Rate limit "${policy.name}" exceeded: ${policy.points} requests per ${policy.duration} s.`,
+      headers,
+    );
+  }
+  return headers;
 }
 
 /**
- * Counts a request against `policy`; over the limit it answers 429 problem+json with
- * Retry-After. Every answer carries the IETF RateLimit-* headers of the strictest policy seen.
+ * Counts a request against `policy` (or the policy the config gives); over the limit it
+ * answers 429 problem+json with Retry-After. Every answer carries the IETF RateLimit-*
+ * headers of the strictest policy seen.
  */
-export function rateLimit(policy: RateLimitPolicy): MiddlewareHandler<AppEnv> {
+export function rateLimit(
+  policy: RateLimitPolicy | ((config: Config) => RateLimitPolicy),
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const decision = await c.get('rateLimits').consume(policy, keyOf(c, policy.key));
-    const headers = {
-      'RateLimit-Limit': String(decision.limit),
-      'RateLimit-Remaining': String(decision.remaining),
-      'RateLimit-Reset': String(decision.resetSeconds),
-      'RateLimit-Policy': `${decision.limit};w=${policy.duration}`,
-    };
-    if (!decision.allowed) {
-      throw new TooManyRequests(
-        decision.resetSeconds,
-        `Rate limit "${policy.name}" exceeded: ${policy.points} requests per ${policy.duration} s.`,
-        headers,
-      );
-    }
+    const resolved = typeof policy === 'function' ? policy(c.get('ctx').config) : policy;
+    const headers = await consumeLimit(c, resolved, keyOf(c, resolved.key));
+    const remaining = Number(headers['RateLimit-Remaining']);
     await next();
     // An inner (route) policy has already set its headers; keep whichever has less left.
     const inner = Number(c.res.headers.get('RateLimit-Remaining') ?? Number.POSITIVE_INFINITY);
-    if (decision.remaining <= inner) {
+    if (remaining <= inner) {
       for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
     }
   };

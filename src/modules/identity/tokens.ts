@@ -1,0 +1,108 @@
+import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose';
+import type { Config } from '../../config.ts';
+import { Unauthorized } from '../../platform/http/errors.ts';
+
+/**
+ * Access tokens: HS256 JWTs naming the user (`sub`), their roles and their session (`sid`),
+ * with the signing key's id in the header (`kid`), so JWT_SECRET can rotate: a new secret
+ * signs, and the old one, moved to JWT_PREVIOUS_SECRETS, still verifies what it signed.
+ */
+
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+
+const ISSUER = 'mercato';
+const AUDIENCE = 'mercato-api';
+const encoder = new TextEncoder();
+
+export interface AccessClaims {
+  userId: string;
+  roles: readonly string[];
+  sessionId: string;
+}
+
+/** A key's public name: a digest of the secret, never the secret. */
+export function keyId(secret: string): string {
+  return createHash('sha256').update(`mercato-kid:${secret}`).digest('base64url').slice(0, 16);
+}
+
+export function signAccessToken(
+  config: Pick<Config, 'jwtSecret'>,
+  claims: AccessClaims,
+  ttlSeconds = ACCESS_TOKEN_TTL_SECONDS,
+): Promise<string> {
+  return new SignJWT({ roles: [...claims.roles], sid: claims.sessionId })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: keyId(config.jwtSecret) })
+    .setSubject(claims.userId)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .sign(encoder.encode(config.jwtSecret));
+}
+
+const invalid = () => new Unauthorized('The access token is not valid.', 'invalid-token');
+
+/** The claims of a token this API signed; Unauthorized if expired, forged or malformed. */
+export async function verifyAccessToken(
+  config: Pick<Config, 'jwtSecret' | 'jwtPreviousSecrets'>,
+  token: string,
+): Promise<AccessClaims> {
+  let kid: unknown;
+  try {
+    kid = decodeProtectedHeader(token).kid;
+  } catch {
+    throw invalid();
+  }
+  const secret = [config.jwtSecret, ...config.jwtPreviousSecrets].find((s) => keyId(s) === kid);
+  if (!secret) throw invalid();
+  try {
+    const { payload } = await jwtVerify(token, encoder.encode(secret), {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ['HS256'],
+      requiredClaims: ['sub', 'exp', 'sid'],
+    });
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw invalid();
+    const roles = Array.isArray(payload.roles)
+      ? payload.roles.filter((r): r is string => typeof r === 'string')
+      : [];
+    return { userId: payload.sub, roles, sessionId: payload.sid };
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) {
+      throw new Unauthorized('The access token has expired; refresh it.', 'token-expired');
+    }
+    throw invalid();
+  }
+}
+
+/** An unguessable token for refresh tokens, magic links and OAuth state: 256 bits. */
+export function randomToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** How high-entropy tokens are stored: a plain SHA-256 is enough for 256 random bits. */
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+/**
+ * How short codes are stored: keyed with the server secret and bound to their purpose and
+ * destination, so a leaked table cannot be brute-forced without the key.
+ */
+export function codeHash(secret: string, parts: readonly string[], code: string): string {
+  return createHmac('sha256', `mercato-code:${secret}`)
+    .update([...parts, code].join('\u0000'))
+    .digest('base64url');
+}
+
+export function sameHash(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** A six-digit code, uniformly drawn. */
+export function sixDigitCode(): string {
+  return String(randomInt(0, 1_000_000)).padStart(6, '0');
+}

@@ -1,0 +1,70 @@
+import { and, eq } from 'drizzle-orm';
+import type { z } from 'zod';
+import type { Executor } from '../../platform/db/client.ts';
+import { isRole, type Role } from '../../platform/http/auth.ts';
+import { NotFound } from '../../platform/http/errors.ts';
+import type { User } from './schemas.ts';
+import { type Channel, userRoles, users } from './tables.ts';
+
+export type UserRow = typeof users.$inferSelect;
+export type UserView = z.output<typeof User>;
+
+/** The account an email or phone names (both already normalized by the request schema). */
+export interface Identifier {
+  email?: string | undefined;
+  phone?: string | undefined;
+}
+
+export function channelOf(identifier: Identifier): { channel: Channel; destination: string } {
+  if (identifier.email) return { channel: 'email', destination: identifier.email };
+  if (identifier.phone) return { channel: 'sms', destination: identifier.phone };
+  throw new Error('an identifier needs an email or a phone');
+}
+
+export async function findUserByIdentifier(
+  db: Executor,
+  identifier: Identifier,
+): Promise<UserRow | undefined> {
+  const where = identifier.email
+    ? eq(users.email, identifier.email)
+    : eq(users.phone, identifier.phone ?? '');
+  const [row] = await db.select().from(users).where(where).limit(1);
+  return row;
+}
+
+export async function findUser(db: Executor, id: string): Promise<UserRow | undefined> {
+  const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+  return row;
+}
+
+export async function getUser(db: Executor, id: string): Promise<UserRow> {
+  const row = await findUser(db, id);
+  if (!row) throw new NotFound('user');
+  return row;
+}
+
+/** The roles that count: granted ones, in the order ROLES lists them. */
+export async function grantedRoles(db: Executor, userId: string): Promise<Role[]> {
+  const rows = await db
+    .select({ role: userRoles.role })
+    .from(userRoles)
+    .where(and(eq(userRoles.userId, userId), eq(userRoles.status, 'granted')));
+  return rows.map((r) => r.role).filter(isRole);
+}
+
+export function toUserView(row: UserRow, roles: readonly Role[]): UserView {
+  return {
+    id: row.id,
+    email: row.email,
+    phone: row.phone,
+    fullName: row.fullName,
+    roles: [...roles],
+    status: row.status,
+    verifiedAt: row.verifiedAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export async function userView(db: Executor, row: UserRow): Promise<UserView> {
+  return toUserView(row, await grantedRoles(db, row.id));
+}
