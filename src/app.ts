@@ -12,6 +12,7 @@ import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config.ts';
 import { authenticatorFor } from './modules/identity/index.ts';
 import { modules as defaultModules } from './modules/index.ts';
+import { auditRoutes } from './platform/audit/routes.ts';
 import type { Database } from './platform/db/client.ts';
 import { eventAdminRoutes } from './platform/events/routes.ts';
 import { authenticate } from './platform/http/auth.ts';
@@ -161,6 +162,7 @@ export function createApp(deps: AppDeps) {
 
   const api = createRouter();
   api.route('/', eventAdminRoutes);
+  api.route('/', auditRoutes);
   if (config.env !== 'production') api.route('/', devOutboxRoutes);
   for (const module of deps.modules ?? defaultModules) {
     if (module.routes) api.route('/', module.routes);

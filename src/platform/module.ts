@@ -7,6 +7,8 @@ import type { Jobs } from './jobs/index.ts';
 export interface Module {
   readonly name: string;
   readonly routes?: OpenAPIHono<AppEnv>;
+  /** Runs once when an API process starts, after migrations (e.g. the bootstrap admin). */
+  readonly onStart?: (ctx: Ctx) => Promise<void>;
   /** Loads demo data into an empty database; runs inside the seeding transaction. */
   readonly seed?: (ctx: Ctx) => Promise<void>;
   /** Subscribes the module's event handlers. */

@@ -38,6 +38,7 @@ async function main() {
   }
   const parts = assemble({ config, log, database, modules });
   const { redis, services } = parts;
+  for (const module of modules) await module.onStart?.(parts.ctx('start'));
   if (config.seedDemo) await seedDemoData(parts.ctx('seed'), modules);
   if (config.jobsInProcess) await startWorker(services, parts.ctx('jobs'));
 

@@ -1,3 +1,4 @@
+import type { Config } from '../../config.ts';
 import type { Authenticator } from '../../platform/http/auth.ts';
 import { Unauthorized } from '../../platform/http/errors.ts';
 import { sessionState } from './sessions.ts';
@@ -21,3 +22,8 @@ export const localAuthenticator: Authenticator = {
     return { userId: claims.userId, roles: state.roles, sessionId: claims.sessionId };
   },
 };
+
+/** The authenticator AUTH_PROVIDER selects. */
+export function authenticatorFor(_config: Config): Authenticator {
+  return localAuthenticator;
+}

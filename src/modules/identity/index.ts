@@ -1,20 +1,19 @@
-import type { Config } from '../../config.ts';
-import type { Authenticator } from '../../platform/http/auth.ts';
 import { createRouter } from '../../platform/http/router.ts';
 import type { Module } from '../../platform/module.ts';
-import { localAuthenticator } from './authenticator.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
+import { oauthRoutes } from './routes/oauth.ts';
+import { passwordlessRoutes } from './routes/passwordless.ts';
+import { profileRoutes } from './routes/profile.ts';
 
+export { authenticatorFor } from './authenticator.ts';
 export { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from './tokens.ts';
 export type { UserView } from './users.ts';
 
-/** The authenticator AUTH_PROVIDER selects. */
-export function authenticatorFor(_config: Config): Authenticator {
-  return localAuthenticator;
-}
-
 const routes = createRouter();
-routes.route('/', authRoutes);
+for (const part of [authRoutes, passwordlessRoutes, oauthRoutes, profileRoutes, adminRoutes]) {
+  routes.route('/', part);
+}
 
 /** Accounts, sign-in, sessions, roles, profiles and addresses: one identity for every vertical. */
 export const identityModule: Module = {
