@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { serve } from '@hono/node-server';
-import { chromium } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestApp } from './harness.ts';
+import { createUser, TEST_PASSWORD } from './factories.ts';
+import { createTestApp, type TestApp } from './harness.ts';
 
 /** Debian's Chromium (package `chromium`); .ci/run installs it. Never a downloaded browser. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -13,30 +15,48 @@ describe.runIf(existsSync(CHROMIUM))('the API reference page in a browser', () =
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  it('renders the operations with no network beyond the API itself', async () => {
-    const t = await createTestApp();
-    cleanups.push(() => t.close());
-    const { port, close } = await new Promise<{ port: number; close: () => Promise<unknown> }>(
-      (resolve) => {
-        const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
-          resolve({ port: info.port, close: () => new Promise((done) => server.close(done)) }),
-        );
-      },
-    );
-    cleanups.push(close);
-
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+  /** A port nobody listens on, so the app's PUBLIC_URL (the docs' server) can name it. */
+  const freePort = () =>
+    new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
     });
-    cleanups.push(() => browser.close());
-    const page = await browser.newPage();
+
+  async function served(env: Record<string, string> = {}): Promise<{ t: TestApp; port: number }> {
+    const port = await freePort();
+    const t = await createTestApp({ env: { PUBLIC_URL: `http://127.0.0.1:${port}`, ...env } });
+    cleanups.push(() => t.close());
+    await new Promise<void>((resolve) => {
+      const server = serve({ fetch: t.app.fetch, port, hostname: '127.0.0.1' }, () => resolve());
+      cleanups.push(() => new Promise((done) => server.close(done)));
+    });
+    return { t, port };
+  }
+
+  let browser: Browser | undefined;
+  async function newPage() {
+    if (!browser) {
+      const launched = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+      cleanups.push(() => launched.close());
+      browser = launched;
+    }
+    return browser.newPage();
+  }
+
+  it('renders the operations with no network beyond the API itself', async () => {
+    const { port } = await served();
+    const page = await newPage();
     const outside: string[] = [];
     await page.route('**/*', (route) => {
       const url = new URL(route.request().url());
@@ -52,5 +72,32 @@ describe.runIf(existsSync(CHROMIUM))('the API reference page in a browser', () =
     expect(await page.getByText('Mercato API').count()).toBeGreaterThan(0);
     expect(outside).toEqual([]);
     await page.screenshot({ path: 'coverage/docs-page.png' });
+  });
+
+  it('signs in through "Authorize" and calls a protected operation with the token', async () => {
+    const { t, port } = await served({ AUTH_RATE_LIMIT_PER_MINUTE: '100' });
+    const user = await createUser(t);
+    const page = await newPage();
+    await page.goto(`http://127.0.0.1:${port}/docs`);
+    await page.getByRole('button', { name: 'Select Auth Type' }).click({ timeout: 15_000 });
+    await page.getByRole('option', { name: 'passwordLogin' }).click();
+    await page.keyboard.press('Escape');
+    const field = async (label: string) =>
+      page.locator(
+        `[id="${await page.locator('label', { hasText: new RegExp(`^${label}$`) }).getAttribute('for')}"]`,
+      );
+    await (await field('Username')).locator('[contenteditable=true]').fill(user.email ?? '');
+    await (await field('Password')).fill(TEST_PASSWORD);
+    const login = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'));
+    await page.getByRole('button', { name: 'Authorize' }).click();
+    expect((await login).status()).toBe(200);
+
+    await page.goto(`http://127.0.0.1:${port}/docs#tag/auth/GET/api/v1/auth/me`);
+    await page.getByRole('button', { name: /Test Request\s*\(get \/api\/v1\/auth\/me\)/ }).click();
+    const me = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/me'));
+    await page.getByRole('button', { name: /^Send/ }).first().click();
+    const answer = await me;
+    expect(answer.status()).toBe(200);
+    expect(await answer.json()).toMatchObject({ id: user.id, email: user.email });
   });
 });

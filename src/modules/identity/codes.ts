@@ -26,11 +26,14 @@ const hashFor = (ctx: Ctx, purpose: CodePurpose, destination: string, code: stri
   codeHash(ctx.config.jwtSecret, [purpose, destination], code);
 
 /**
- * Makes a code for `target`, replacing any earlier one, and sends it by its channel. A second
- * request within the cool-down is refused with 429 and the seconds left.
+ * Refuses a new code or link for `purpose` and `destination` within the cool-down of the last
+ * one, with 429 and the seconds left.
  */
-export async function sendCode(ctx: Ctx, target: CodeTarget): Promise<void> {
-  const { purpose, channel, destination, userId } = target;
+export async function assertResendAllowed(
+  ctx: Ctx,
+  purpose: CodePurpose,
+  destination: string,
+): Promise<void> {
   const [latest] = await ctx.db
     .select({ createdAt: oneTimeCodes.createdAt })
     .from(oneTimeCodes)
@@ -41,11 +44,20 @@ export async function sendCode(ctx: Ctx, target: CodeTarget): Promise<void> {
   if (waited < CODE_RESEND_SECONDS) {
     throw new TooManyRequests(
       CODE_RESEND_SECONDS - waited,
-      'A code was sent less than a minute ago; wait before asking for another.',
+      'One was sent less than a minute ago; wait before asking for another.',
       {},
       'code-cooldown',
     );
   }
+}
+
+/**
+ * Makes a code for `target`, replacing any earlier one, and sends it by its channel. A second
+ * request within the cool-down is refused with 429 and the seconds left.
+ */
+export async function sendCode(ctx: Ctx, target: CodeTarget): Promise<void> {
+  const { purpose, channel, destination, userId } = target;
+  await assertResendAllowed(ctx, purpose, destination);
   const code = sixDigitCode();
   await ctx.db
     .update(oneTimeCodes)
@@ -73,7 +85,7 @@ export async function sendCode(ctx: Ctx, target: CodeTarget): Promise<void> {
   }
 }
 
-const wrongCode = () =>
+export const wrongCode = () =>
   new Invalid('invalid-code', 'The code is wrong, expired or already used.', {
     errors: [{ path: 'body.code', message: 'wrong, expired or already used' }],
   });
