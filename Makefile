@@ -22,7 +22,7 @@ VITEST := node_modules/.bin/vitest
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379
 
-.PHONY: help run test test-services lint format typecheck migrate db-generate seed bench clean
+.PHONY: help run test test-services lint format typecheck migrate db-generate seed create-admin bench clean
 
 help: ## Show the targets
 	@echo "Mercato: make <target>"
@@ -66,6 +66,9 @@ db-generate: $(DEPS) ## Generate a migration from the tables: make db-generate N
 
 seed: $(DEPS) ## Load the demo data into the configured database (once)
 	node scripts/seed.ts
+
+create-admin: $(DEPS) ## Create an admin, or make an account one: make create-admin EMAIL=... PASSWORD=...
+	scripts/create-admin $${EMAIL:+--email "$$EMAIL"} $${PASSWORD:+--password "$$PASSWORD"}
 
 bench: $(DEPS) ## Run the benchmarks in bench/ and print their ratios
 	node bench/run.ts

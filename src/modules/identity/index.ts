@@ -1,5 +1,7 @@
+import { Forbidden } from '../../platform/http/errors.ts';
 import { createRouter } from '../../platform/http/router.ts';
 import type { Module } from '../../platform/module.ts';
+import { ensureBootstrapAdmin } from './bootstrap-admin.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { oauthRoutes } from './routes/oauth.ts';
@@ -11,6 +13,17 @@ export { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from './tokens.ts';
 export type { UserView } from './users.ts';
 
 const routes = createRouter();
+// With an external identity provider, that provider signs people in and out; the local
+// credentials and sessions would be a second, unmanaged way in.
+routes.use('/auth/*', async (c, next) => {
+  if (c.get('ctx').config.authProvider.kind !== 'local' && !c.req.path.endsWith('/auth/me')) {
+    throw new Forbidden(
+      'This deployment signs users in through its external identity provider.',
+      'local-auth-disabled',
+    );
+  }
+  await next();
+});
 for (const part of [authRoutes, passwordlessRoutes, oauthRoutes, profileRoutes, adminRoutes]) {
   routes.route('/', part);
 }
@@ -19,4 +32,5 @@ for (const part of [authRoutes, passwordlessRoutes, oauthRoutes, profileRoutes, 
 export const identityModule: Module = {
   name: 'identity',
   routes,
+  onStart: ensureBootstrapAdmin,
 };

@@ -191,8 +191,9 @@ export function sessionState(ctx: Ctx, sessionId: string): Promise<SessionState>
         .where(eq(sessions.id, sessionId))
         .limit(1);
       if (!row) return { status: 'unknown', userId: null };
-      if (row.revokedAt) return { status: 'revoked', userId: row.userId };
+      // Suspension revokes the sessions too; saying why helps the client more.
       if (row.status === 'suspended') return { status: 'suspended', userId: row.userId };
+      if (row.revokedAt) return { status: 'revoked', userId: row.userId };
       return {
         status: 'active',
         userId: row.userId,

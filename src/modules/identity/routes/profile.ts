@@ -1,3 +1,470 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireActor, requireUser } from '../../../platform/http/auth.ts';
+import { AUTHENTICATED, problems } from '../../../platform/http/openapi.ts';
+import { PageQuery, pageOf } from '../../../platform/http/pagination.ts';
+import { consumeLimit, policies, rateLimit } from '../../../platform/http/rate-limit.ts';
 import { createRouter } from '../../../platform/http/router.ts';
+import { IMAGE_VARIANT_WIDTHS } from '../../../platform/storage/index.ts';
+import {
+  createAddress,
+  deleteAddress,
+  listAddresses,
+  MAX_ADDRESSES,
+  makeDefaultAddress,
+  updateAddress,
+} from '../addresses.ts';
+import {
+  endSession,
+  getProfile,
+  listSessions,
+  REQUESTABLE_ROLES,
+  removeAvatar,
+  requestRole,
+  setAvatar,
+  updateProfile,
+  verifyContactChange,
+} from '../profile.ts';
+import {
+  Code,
+  Email,
+  exactlyOneIdentifier,
+  identifierFields,
+  Phone,
+  RoleName,
+  User,
+} from '../schemas.ts';
+import { limitAccount } from './shared.ts';
 
+/** The signed-in user's own account: profile, contact details, avatar, addresses, roles, devices. */
 export const profileRoutes = createRouter();
+
+const tags = ['Profile'];
+const json = <S extends z.ZodType>(schema: S) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
+const signedIn = { security: AUTHENTICATED, middleware: requireUser() } as const;
+
+const TIME_ZONES = new Set(Intl.supportedValuesOf('timeZone'));
+
+function isLocale(tag: string): boolean {
+  try {
+    return Intl.getCanonicalLocales(tag).length === 1;
+  } catch {
+    return false;
+  }
+}
+
+const Locale = z
+  .string()
+  .max(35)
+  .refine(isLocale, { message: 'expected a BCP 47 language tag such as en or am-ET' })
+  .transform((tag) => Intl.getCanonicalLocales(tag)[0] ?? tag)
+  .openapi({ example: 'am-ET' });
+
+const TimeZone = z
+  .string()
+  .max(64)
+  .refine((zone) => zone === 'UTC' || TIME_ZONES.has(zone), {
+    message: 'expected an IANA time zone such as Africa/Addis_Ababa',
+  })
+  .openapi({ example: 'Africa/Addis_Ababa' });
+
+const Avatar = z
+  .object({
+    url: z.url().openapi({ description: 'The uploaded image, metadata stripped.' }),
+    variants: z
+      .object(Object.fromEntries(IMAGE_VARIANT_WIDTHS.map((w) => [String(w), z.url().optional()])))
+      .openapi({
+        description:
+          'WebP variants by width, made in the background a moment after the upload; a width ' +
+          'the image does not reach is absent.',
+      }),
+  })
+  .openapi('Avatar');
+
+const Profile = User.extend({
+  locale: z.string().openapi({ example: 'en' }),
+  timezone: z.string().openapi({ example: 'UTC' }),
+  avatar: Avatar.nullable(),
+  emailVerified: z.boolean(),
+  phoneVerified: z.boolean(),
+  pendingRoles: z
+    .array(RoleName)
+    .openapi({ description: 'Requested roles waiting for verification or a KYC check.' }),
+  pendingContact: z
+    .object({ email: z.string().optional(), phone: z.string().optional() })
+    .nullable()
+    .openapi({
+      description:
+        'A new email or phone sent a code and not yet verified; the current one stays until then.',
+    }),
+  hasPassword: z.boolean(),
+}).openapi('Profile');
+
+const profileResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: Profile } },
+});
+
+const atLeastOneField = (value: object) => Object.values(value).some((v) => v !== undefined);
+const nothingToChange = { message: 'give at least one field to change' };
+
+profileRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/profile',
+    tags,
+    summary: 'The signed-in user’s profile',
+    ...signedIn,
+    responses: { 200: profileResponse('The profile') },
+  }),
+  async (c) => c.json(await getProfile(c.get('ctx')), 200),
+);
+
+const ProfileUpdate = z
+  .object({
+    fullName: z.string().trim().min(1).max(120).optional(),
+    locale: Locale.optional(),
+    timezone: TimeZone.optional(),
+    email: Email.optional(),
+    phone: Phone.optional(),
+  })
+  .refine(atLeastOneField, nothingToChange)
+  .openapi('ProfileUpdate');
+
+profileRoutes.openapi(
+  createRoute({
+    method: 'patch',
+    path: '/profile',
+    tags,
+    summary: 'Change the name, locale or time zone; start changing the email or phone',
+    description:
+      'A new `email` or `phone` is not applied at once: a code is sent to it and ' +
+      '`pendingContact` shows it until `POST /profile/contact/verify` confirms it. ' +
+      '409 `contact-taken` when another account uses it.',
+    ...signedIn,
+    request: { body: json(ProfileUpdate) },
+    responses: { 200: profileResponse('The updated profile'), ...problems(409) },
+  }),
+  async (c) => {
+    const ctx = c.get('ctx');
+    const body = c.req.valid('json');
+    if (body.email !== undefined || body.phone !== undefined) {
+      // Each request sends a message to an address the caller chose: bound it per account.
+      const policy = { ...policies.authAccount(ctx.config), name: 'contact-change' };
+      await consumeLimit(c, policy, `user:${requireActor(ctx).userId}`);
+    }
+    return c.json(await updateProfile(ctx, body), 200);
+  },
+);
+
+const ContactVerifyBody = z
+  .object({ ...identifierFields, code: Code })
+  .superRefine(exactlyOneIdentifier)
+  .openapi('ContactVerifyRequest');
+
+profileRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/profile/contact/verify',
+    tags,
+    summary: 'Confirm a new email or phone with the code sent to it; it replaces the old one',
+    security: AUTHENTICATED,
+    middleware: [requireUser(), rateLimit(policies.auth)] as const,
+    request: { body: json(ContactVerifyBody) },
+    responses: { 200: profileResponse('The profile, with the new address'), ...problems(409, 422) },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    await limitAccount(c, body);
+    return c.json(await verifyContactChange(c.get('ctx'), body), 200);
+  },
+);
+
+const AvatarUpload = z
+  .object({
+    file: z.file().openapi({
+      type: 'string',
+      format: 'binary',
+      description: 'A JPEG, PNG, WebP, GIF or AVIF image.',
+    }),
+  })
+  .openapi('AvatarUpload');
+
+profileRoutes.openapi(
+  createRoute({
+    method: 'put',
+    path: '/profile/avatar',
+    tags,
+    summary: 'Upload a new avatar; the previous one is deleted',
+    description:
+      'The image is checked by its bytes and stored without its metadata (EXIF, GPS); its ' +
+      'resized WebP variants appear in `avatar.variants` shortly after.',
+    ...signedIn,
+    request: {
+      body: { required: true, content: { 'multipart/form-data': { schema: AvatarUpload } } },
+    },
+    responses: { 200: profileResponse('The profile, with the new avatar'), ...problems(422) },
+  }),
+  async (c) => {
+    const { file } = c.req.valid('form');
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    return c.json(await setAvatar(c.get('ctx'), bytes), 200);
+  },
+);
+
+profileRoutes.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/profile/avatar',
+    tags,
+    summary: 'Remove the avatar',
+    ...signedIn,
+    responses: { 204: { description: 'Removed (or there was none)' } },
+  }),
+  async (c) => {
+    await removeAvatar(c.get('ctx'));
+    return c.body(null, 204);
+  },
+);
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
+
+const addressFields = {
+  label: text(60).openapi({ example: 'Home' }),
+  recipient: text(120).openapi({ example: 'Abebe Kebede' }),
+  phone: Phone,
+  line1: text(200).openapi({ example: 'Bole Road, House 12' }),
+  line2: optionalText(200),
+  city: text(100).openapi({ example: 'Addis Ababa' }),
+  region: optionalText(100),
+  postalCode: optionalText(20),
+  countryCode: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z]{2}$/, { message: 'expected an ISO 3166-1 alpha-2 country code such as ET' })
+    .openapi({ example: 'ET' }),
+  lat: z.number().min(-90).max(90).nullable().optional().openapi({ example: 8.9806 }),
+  lng: z.number().min(-180).max(180).nullable().optional().openapi({ example: 38.7578 }),
+};
+
+/** A position is both coordinates or neither: half of one places the address nowhere. */
+function latLngTogether(value: { lat?: number | null; lng?: number | null }, ctx: z.RefinementCtx) {
+  if ((value.lat ?? null) === null && (value.lng ?? null) !== null) {
+    ctx.addIssue({ code: 'custom', path: ['lat'], message: 'give lat with lng' });
+  }
+  if ((value.lng ?? null) === null && (value.lat ?? null) !== null) {
+    ctx.addIssue({ code: 'custom', path: ['lng'], message: 'give lng with lat' });
+  }
+}
+
+const AddressCreate = z
+  .object({
+    ...addressFields,
+    isDefault: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Make it the default; the first address always is.' }),
+  })
+  .superRefine(latLngTogether)
+  .openapi('AddressCreate');
+
+const AddressUpdate = z
+  .object(addressFields)
+  .partial()
+  .refine(atLeastOneField, nothingToChange)
+  .superRefine((value, ctx) => {
+    // Patching one coordinate would pair it with the other's old value.
+    if ((value.lat === undefined) !== (value.lng === undefined)) {
+      const missing = value.lat === undefined ? 'lat' : 'lng';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'change lat and lng together' });
+      return;
+    }
+    latLngTogether(value, ctx);
+  })
+  .openapi('AddressUpdate');
+
+const Address = z
+  .object({
+    id: z.uuid(),
+    label: z.string(),
+    recipient: z.string(),
+    phone: z.string(),
+    line1: z.string(),
+    line2: z.string().nullable(),
+    city: z.string(),
+    region: z.string().nullable(),
+    postalCode: z.string().nullable(),
+    countryCode: z.string(),
+    lat: z.number().nullable(),
+    lng: z.number().nullable(),
+    isDefault: z.boolean(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi('Address');
+
+const addressResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: Address } },
+});
+
+const IdParams = z.object({ id: z.uuid() });
+
+profileRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/profile/addresses',
+    tags,
+    summary: 'My saved addresses, the default first, then the newest',
+    ...signedIn,
+    request: { query: PageQuery },
+    responses: {
+      200: {
+        description: 'A page of addresses',
+        content: { 'application/json': { schema: pageOf(Address, 'AddressPage') } },
+      },
+    },
+  }),
+  async (c) => c.json(await listAddresses(c.get('ctx'), c.req.valid('query')), 200),
+);
+
+profileRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/profile/addresses',
+    tags,
+    summary: 'Save an address',
+    description: `At most ${MAX_ADDRESSES} per account (422 \`too-many-addresses\`).`,
+    ...signedIn,
+    request: { body: json(AddressCreate) },
+    responses: { 201: addressResponse('Saved'), ...problems(422) },
+  }),
+  async (c) => c.json(await createAddress(c.get('ctx'), c.req.valid('json')), 201),
+);
+
+profileRoutes.openapi(
+  createRoute({
+    method: 'patch',
+    path: '/profile/addresses/{id}',
+    tags,
+    summary: 'Change an address',
+    ...signedIn,
+    request: { params: IdParams, body: json(AddressUpdate) },
+    responses: { 200: addressResponse('The changed address'), ...problems(404) },
+  }),
+  async (c) =>
+    c.json(await updateAddress(c.get('ctx'), c.req.valid('param').id, c.req.valid('json')), 200),
+);
+
+profileRoutes.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/profile/addresses/{id}',
+    tags,
+    summary: 'Delete an address; if it was the default, the newest remaining one becomes it',
+    ...signedIn,
+    request: { params: IdParams },
+    responses: { 204: { description: 'Deleted' }, ...problems(404) },
+  }),
+  async (c) => {
+    await deleteAddress(c.get('ctx'), c.req.valid('param').id);
+    return c.body(null, 204);
+  },
+);
+
+profileRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/profile/addresses/{id}/default',
+    tags,
+    summary: 'Make an address the default',
+    ...signedIn,
+    request: { params: IdParams },
+    responses: { 200: addressResponse('The new default'), ...problems(404) },
+  }),
+  async (c) => c.json(await makeDefaultAddress(c.get('ctx'), c.req.valid('param').id), 200),
+);
+
+const RoleParams = z.object({
+  role: z.enum(REQUESTABLE_ROLES).openapi({ param: { name: 'role', in: 'path' } }),
+});
+
+profileRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/profile/roles/{role}',
+    tags,
+    summary: 'Ask for a role',
+    description:
+      'seller, owner and organizer are granted at once to a verified account, and on ' +
+      'verification to an unverified one; agent and broker stay pending until a KYC check. ' +
+      'Asking again is harmless.',
+    ...signedIn,
+    request: { params: RoleParams },
+    responses: {
+      200: {
+        description: 'The role and whether it counts yet',
+        content: {
+          'application/json': {
+            schema: z
+              .object({
+                role: z.enum(REQUESTABLE_ROLES),
+                status: z.enum(['granted', 'pending']),
+              })
+              .openapi('RoleRequest'),
+          },
+        },
+      },
+    },
+  }),
+  async (c) => c.json(await requestRole(c.get('ctx'), c.req.valid('param').role), 200),
+);
+
+const Session = z
+  .object({
+    id: z.uuid(),
+    method: z.string().openapi({ example: 'password' }),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    lastUsedAt: z.iso.datetime(),
+    current: z.boolean().openapi({ description: 'The session making this request.' }),
+  })
+  .openapi('Session');
+
+profileRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/profile/sessions',
+    tags,
+    summary: 'The devices signed in to my account, most recently used first',
+    ...signedIn,
+    responses: {
+      200: {
+        description: 'Live sessions',
+        content: { 'application/json': { schema: z.object({ items: z.array(Session) }) } },
+      },
+    },
+  }),
+  async (c) => c.json({ items: await listSessions(c.get('ctx')) }, 200),
+);
+
+profileRoutes.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/profile/sessions/{id}',
+    tags,
+    summary: 'Sign one of my devices out; its tokens stop working at once',
+    ...signedIn,
+    request: { params: IdParams },
+    responses: { 204: { description: 'Signed out' }, ...problems(404) },
+  }),
+  async (c) => {
+    await endSession(c.get('ctx'), c.req.valid('param').id);
+    return c.body(null, 204);
+  },
+);

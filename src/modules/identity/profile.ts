@@ -1,0 +1,440 @@
+import { and, desc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
+import sharp, { type Sharp } from 'sharp';
+import { v7 as uuidv7 } from 'uuid';
+import { audit } from '../../platform/audit/audit.ts';
+import type { Executor } from '../../platform/db/client.ts';
+import { withTransaction } from '../../platform/db/transaction.ts';
+import { publish } from '../../platform/events/events.ts';
+import { isRole, ROLES, type Role, requireActor } from '../../platform/http/auth.ts';
+import type { Ctx } from '../../platform/http/context.ts';
+import { Conflict, NotFound } from '../../platform/http/errors.ts';
+import {
+  IMAGE_VARIANT_JOB,
+  IMAGE_VARIANT_WIDTHS,
+  type ImageVariantJob,
+  inspectUpload,
+  type Storage,
+  variantKey,
+} from '../../platform/storage/index.ts';
+import { markVerified, VETTED_ROLES } from './account.ts';
+import { CODE_MAX_ATTEMPTS, consumeCode, sendCode, wrongCode } from './codes.ts';
+import { userRoleChanged } from './events.ts';
+import { forgetSessions, revokeSession } from './sessions.ts';
+import { type Channel, oneTimeCodes, sessions, userRoles, users } from './tables.ts';
+import {
+  channelOf,
+  findUserByIdentifier,
+  getUser,
+  type Identifier,
+  toUserView,
+  type UserRow,
+  type UserView,
+} from './users.ts';
+
+/** The roles a user can ask for themselves; moderator and admin are given by an admin. */
+export const REQUESTABLE_ROLES = ['seller', 'owner', 'agent', 'broker', 'organizer'] as const;
+export type RequestableRole = (typeof REQUESTABLE_ROLES)[number];
+
+export interface AvatarView {
+  /** The original, metadata stripped. */
+  url: string;
+  /** WebP variants by width, present once the background job has made them. */
+  variants: Record<string, string>;
+}
+
+export interface ProfileView extends UserView {
+  locale: string;
+  timezone: string;
+  avatar: AvatarView | null;
+  emailVerified: boolean;
+  phoneVerified: boolean;
+  pendingRoles: Role[];
+  /** A new email or phone waiting for its code; the current one stays until then. */
+  pendingContact: { email?: string; phone?: string } | null;
+  hasPassword: boolean;
+}
+
+export interface ProfileChanges {
+  fullName?: string | undefined;
+  locale?: string | undefined;
+  timezone?: string | undefined;
+  email?: string | undefined;
+  phone?: string | undefined;
+}
+
+const byRoleOrder = (a: Role, b: Role) => ROLES.indexOf(a) - ROLES.indexOf(b);
+
+/** The user's row, locked until the transaction ends, so changes to one account queue up. */
+export async function lockUser(db: Executor, userId: string): Promise<UserRow> {
+  const [row] = await db.select().from(users).where(eq(users.id, userId)).for('update').limit(1);
+  if (!row) throw new NotFound('user');
+  return row;
+}
+
+async function avatarOf(storage: Storage, key: string | null): Promise<AvatarView | null> {
+  if (!key) return null;
+  const variants: Record<string, string> = {};
+  await Promise.all(
+    IMAGE_VARIANT_WIDTHS.map(async (width) => {
+      const variant = variantKey(key, width);
+      if (await storage.head(variant)) variants[String(width)] = await storage.url(variant);
+    }),
+  );
+  return { url: await storage.url(key), variants };
+}
+
+async function pendingContactOf(db: Executor, userId: string) {
+  const live = await db
+    .select({ channel: oneTimeCodes.channel, destination: oneTimeCodes.destination })
+    .from(oneTimeCodes)
+    .where(
+      and(
+        eq(oneTimeCodes.userId, userId),
+        eq(oneTimeCodes.purpose, 'contact-change'),
+        isNull(oneTimeCodes.consumedAt),
+        gt(oneTimeCodes.expiresAt, sql`now()`),
+        lt(oneTimeCodes.attempts, CODE_MAX_ATTEMPTS),
+      ),
+    )
+    .orderBy(desc(oneTimeCodes.createdAt));
+  const email = live.find((c) => c.channel === 'email')?.destination;
+  const phone = live.find((c) => c.channel === 'sms')?.destination;
+  if (!email && !phone) return null;
+  return { ...(email ? { email } : {}), ...(phone ? { phone } : {}) };
+}
+
+async function profileOf(ctx: Ctx, row: UserRow): Promise<ProfileView> {
+  const roles = await ctx.db
+    .select({ role: userRoles.role, status: userRoles.status })
+    .from(userRoles)
+    .where(eq(userRoles.userId, row.id));
+  const withStatus = (status: 'granted' | 'pending') =>
+    roles
+      .filter((r) => r.status === status)
+      .map((r) => r.role)
+      .filter(isRole)
+      .sort(byRoleOrder);
+  return {
+    ...toUserView(row, withStatus('granted')),
+    locale: row.locale,
+    timezone: row.timezone,
+    avatar: await avatarOf(ctx.storage, row.avatarKey),
+    emailVerified: row.emailVerifiedAt !== null,
+    phoneVerified: row.phoneVerifiedAt !== null,
+    pendingRoles: withStatus('pending'),
+    pendingContact: await pendingContactOf(ctx.db, row.id),
+    hasPassword: row.passwordHash !== null,
+  };
+}
+
+export async function getProfile(ctx: Ctx): Promise<ProfileView> {
+  return profileOf(ctx, await getUser(ctx.db, requireActor(ctx).userId));
+}
+
+type ContactField = 'email' | 'phone';
+
+const identifierOf = (field: ContactField, value: string): Identifier =>
+  field === 'email' ? { email: value } : { phone: value };
+
+const contactTaken = (field: ContactField) =>
+  new Conflict('contact-taken', `Another account already uses this ${field}.`, {
+    errors: [{ path: `body.${field}`, message: 'already used by another account' }],
+  });
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if ((e as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+}
+
+/**
+ * Changes the name, locale and time zone at once. A new email or phone only gets a code: it
+ * replaces the current one when verified (verifyContactChange), so a typo cannot lock anyone
+ * out of their account.
+ */
+export async function updateProfile(ctx: Ctx, changes: ProfileChanges): Promise<ProfileView> {
+  const { userId } = requireActor(ctx);
+  const user = await getUser(ctx.db, userId);
+  const contacts = (['email', 'phone'] as const).flatMap((field) => {
+    const value = changes[field];
+    return value !== undefined && value !== user[field] ? [{ field, value }] : [];
+  });
+  for (const { field, value } of contacts) {
+    if (await findUserByIdentifier(ctx.db, identifierOf(field, value))) throw contactTaken(field);
+  }
+  for (const { field, value } of contacts) {
+    const channel: Channel = field === 'email' ? 'email' : 'sms';
+    await sendCode(ctx, { purpose: 'contact-change', channel, destination: value, userId });
+    // One pending address per channel: an earlier request's code stops working.
+    await ctx.db
+      .update(oneTimeCodes)
+      .set({ consumedAt: sql`now()` })
+      .where(
+        and(
+          eq(oneTimeCodes.userId, userId),
+          eq(oneTimeCodes.purpose, 'contact-change'),
+          eq(oneTimeCodes.channel, channel),
+          ne(oneTimeCodes.destination, value),
+          isNull(oneTimeCodes.consumedAt),
+        ),
+      );
+  }
+
+  await withTransaction(ctx, async (tx) => {
+    const current = await lockUser(tx.db, userId);
+    const fields = (['fullName', 'locale', 'timezone'] as const).filter(
+      (field) => changes[field] !== undefined && changes[field] !== current[field],
+    );
+    if (fields.length === 0 && contacts.length === 0) return;
+    const set: ProfileChanges = {};
+    for (const field of fields) set[field] = changes[field];
+    if (fields.length > 0) await tx.db.update(users).set(set).where(eq(users.id, userId));
+    await audit(tx, {
+      action: 'profile.updated',
+      resource: { type: 'user', id: userId },
+      before: Object.fromEntries(fields.map((f) => [f, current[f]])),
+      after: set,
+      ...(contacts.length > 0
+        ? { metadata: { contactChangeRequested: contacts.map((c) => c.field) } }
+        : {}),
+    });
+  });
+  return getProfile(ctx);
+}
+
+/**
+ * Spends the code sent to a new email or phone and makes it the account's, verified. An
+ * unverified account becomes verified by it, as by its sign-up code.
+ */
+export async function verifyContactChange(
+  ctx: Ctx,
+  input: Identifier & { code: string },
+): Promise<ProfileView> {
+  const { userId } = requireActor(ctx);
+  const { channel, destination } = channelOf(input);
+  const field: ContactField = channel === 'email' ? 'email' : 'phone';
+  const spent = await consumeCode(ctx, {
+    purpose: 'contact-change',
+    destination,
+    code: input.code,
+  });
+  // Another user's pending address: to this caller it is a wrong code.
+  if (spent.userId !== userId) throw wrongCode();
+
+  let rolesChanged: boolean;
+  try {
+    rolesChanged = await withTransaction(ctx, async (tx) => {
+      const user = await lockUser(tx.db, userId);
+      const holder = await findUserByIdentifier(tx.db, identifierOf(field, destination));
+      if (holder && holder.id !== userId) throw contactTaken(field);
+      const [changed] = await tx.db
+        .update(users)
+        .set({ [field]: destination })
+        .where(eq(users.id, userId))
+        .returning();
+      if (!changed) throw new NotFound('user');
+      await markVerified(tx, changed, identifierOf(field, destination));
+      await audit(tx, {
+        action: 'profile.contact_changed',
+        resource: { type: 'user', id: userId },
+        before: { [field]: user[field] },
+        after: { [field]: destination },
+      });
+      return user.verifiedAt === null;
+    });
+  } catch (error) {
+    // Someone took the address between the check and the update.
+    if (isUniqueViolation(error)) throw contactTaken(field);
+    throw error;
+  }
+  // Verifying granted the roles that waited for it; the cached session still has the old ones.
+  if (rolesChanged) await forgetSessions(ctx, { userId });
+  return getProfile(ctx);
+}
+
+const ENCODERS: Record<string, (image: Sharp) => Sharp> = {
+  jpg: (image) => image.jpeg(),
+  png: (image) => image.png(),
+  webp: (image) => image.webp(),
+  gif: (image) => image.gif(),
+  avif: (image) => image.avif(),
+};
+
+/**
+ * The image re-encoded in its own format, upright, without its metadata: an avatar is public,
+ * and a phone photo's EXIF carries where it was taken.
+ */
+async function withoutMetadata(bytes: Uint8Array, ext: string): Promise<Uint8Array> {
+  const encode = ENCODERS[ext];
+  if (!encode) throw new Error(`no encoder for .${ext}`);
+  return encode(sharp(bytes, { autoOrient: true, animated: true })).toBuffer();
+}
+
+/** Removes an avatar and its variants; a failure only leaves an orphan file, so it is logged. */
+async function deleteAvatarFiles(ctx: Ctx, key: string): Promise<void> {
+  try {
+    const widths = new Set(IMAGE_VARIANT_WIDTHS);
+    // An image narrower than every variant width gets one variant of its own width.
+    const original = await ctx.storage.get(key);
+    if (original) {
+      const bytes = new Uint8Array(await new Response(original.body).arrayBuffer());
+      const { width } = await sharp(bytes).metadata();
+      widths.add(width);
+    }
+    const keys = [key, ...[...widths].map((width) => variantKey(key, width))];
+    await Promise.all(keys.map((k) => ctx.storage.delete(k)));
+  } catch (error) {
+    ctx.log.warn({ err: error, key }, 'could not delete a replaced avatar');
+  }
+}
+
+/** Stores `bytes` as the avatar (public) and has its variants made in the background. */
+export async function setAvatar(ctx: Ctx, bytes: Uint8Array): Promise<ProfileView> {
+  const { userId } = requireActor(ctx);
+  const { ext, mime } = await inspectUpload(bytes, {
+    allowed: ['image'],
+    maxBytes: ctx.config.uploadMaxBytes,
+  });
+  const key = `avatars/${userId}/${uuidv7()}.${ext}`;
+  await ctx.storage.put(key, await withoutMetadata(bytes, ext), {
+    contentType: mime,
+    visibility: 'public',
+  });
+  let previous: string | null;
+  try {
+    previous = await withTransaction(ctx, async (tx) => {
+      const user = await lockUser(tx.db, userId);
+      await tx.db.update(users).set({ avatarKey: key }).where(eq(users.id, userId));
+      await audit(tx, {
+        action: 'profile.avatar_changed',
+        resource: { type: 'user', id: userId },
+        before: { avatarKey: user.avatarKey },
+        after: { avatarKey: key },
+      });
+      return user.avatarKey;
+    });
+  } catch (error) {
+    await ctx.storage.delete(key);
+    throw error;
+  }
+  await ctx.jobs.enqueue(IMAGE_VARIANT_JOB, { key } satisfies ImageVariantJob);
+  if (previous) await deleteAvatarFiles(ctx, previous);
+  return getProfile(ctx);
+}
+
+export async function removeAvatar(ctx: Ctx): Promise<void> {
+  const { userId } = requireActor(ctx);
+  const previous = await withTransaction(ctx, async (tx) => {
+    const user = await lockUser(tx.db, userId);
+    if (!user.avatarKey) return null;
+    await tx.db.update(users).set({ avatarKey: null }).where(eq(users.id, userId));
+    await audit(tx, {
+      action: 'profile.avatar_removed',
+      resource: { type: 'user', id: userId },
+      before: { avatarKey: user.avatarKey },
+      after: { avatarKey: null },
+    });
+    return user.avatarKey;
+  });
+  if (previous) await deleteAvatarFiles(ctx, previous);
+}
+
+export interface RoleRequest {
+  role: RequestableRole;
+  status: 'granted' | 'pending';
+}
+
+/**
+ * Asks for a role. seller, owner and organizer come at once to a verified account, and with
+ * verification to an unverified one; agent and broker wait for a professional check.
+ */
+export async function requestRole(ctx: Ctx, role: RequestableRole): Promise<RoleRequest> {
+  const { userId } = requireActor(ctx);
+  const vetted = (VETTED_ROLES as readonly string[]).includes(role);
+  const outcome = await withTransaction(ctx, async (tx) => {
+    // Locked, so verification (which grants pending roles) cannot slip between read and write.
+    const user = await lockUser(tx.db, userId);
+    const grant = user.verifiedAt !== null && !vetted;
+    const [existing] = await tx.db
+      .select({ status: userRoles.status })
+      .from(userRoles)
+      .where(and(eq(userRoles.userId, userId), eq(userRoles.role, role)));
+    if (existing?.status === 'granted') return { status: 'granted' as const, changed: false };
+    if (existing && !grant) return { status: 'pending' as const, changed: false };
+    const status = grant ? ('granted' as const) : ('pending' as const);
+    const grantedAt = grant ? new Date() : null;
+    if (existing) {
+      await tx.db
+        .update(userRoles)
+        .set({ status, grantedAt })
+        .where(and(eq(userRoles.userId, userId), eq(userRoles.role, role)));
+    } else {
+      await tx.db.insert(userRoles).values({ userId, role, status, grantedAt });
+    }
+    const resource = { type: 'user', id: userId };
+    await audit(tx, { action: 'user.role_requested', resource, metadata: { role, status } });
+    if (grant) {
+      await audit(tx, { action: 'user.role_granted', resource, metadata: { role } });
+      await publish(tx, userRoleChanged, {
+        aggregateId: userId,
+        payload: { userId, added: [role], removed: [], by: userId },
+      });
+    }
+    return { status, changed: grant };
+  });
+  // The authenticator reads roles from the cached session state: drop it so the role counts now.
+  if (outcome.changed) await forgetSessions(ctx, { userId });
+  return { role, status: outcome.status };
+}
+
+export interface SessionView {
+  id: string;
+  method: string;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: string;
+  lastUsedAt: string;
+  /** The session of the token making this request. */
+  current: boolean;
+}
+
+/** The devices signed in to the account now, most recently used first. */
+export async function listSessions(ctx: Ctx): Promise<SessionView[]> {
+  const actor = requireActor(ctx);
+  const rows = await ctx.db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.userId, actor.userId), isNull(sessions.revokedAt)))
+    .orderBy(desc(sessions.lastUsedAt), desc(sessions.id));
+  return rows.map((s) => ({
+    id: s.id,
+    method: s.method,
+    ip: s.ip,
+    userAgent: s.userAgent,
+    createdAt: s.createdAt.toISOString(),
+    lastUsedAt: s.lastUsedAt.toISOString(),
+    current: s.id === actor.sessionId,
+  }));
+}
+
+/** Signs one of the account's devices out; its tokens stop working at once. */
+export async function endSession(ctx: Ctx, sessionId: string): Promise<void> {
+  const { userId } = requireActor(ctx);
+  await withTransaction(ctx, async (tx) => {
+    const [session] = await tx.db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(
+        and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)),
+      )
+      .for('update');
+    if (!session) throw new NotFound('session');
+    await revokeSession(tx, sessionId, 'revoked-by-user');
+    await audit(tx, {
+      action: 'auth.session_revoked',
+      resource: { type: 'session', id: sessionId },
+    });
+  });
+  await forgetSessions(ctx, { sessionId });
+}
