@@ -16,15 +16,22 @@ export async function outbox(t: TestApp, recipient: string): Promise<OutboxMessa
 }
 
 /**
- * Waits until `recipient` has received `count` messages (jobs send them in the background; the
- * worker must be started) and returns the six-digit code in the newest.
+ * The newest message to `recipient`, once it has received `count` (jobs send them in the
+ * background; the worker must be started).
  */
-export async function codeSentTo(t: TestApp, recipient: string, count = 1): Promise<string> {
+export async function messageTo(t: TestApp, recipient: string, count = 1): Promise<OutboxMessage> {
   await expect
     .poll(async () => (await outbox(t, recipient)).length, { timeout: 10_000 })
     .toBe(count);
   const [newest] = await outbox(t, recipient);
-  const code = newest?.text.match(/\b(\d{6})\b/)?.[1];
-  if (!code) throw new Error(`no code in the message to ${recipient}: ${newest?.text}`);
+  if (!newest) throw new Error(`no message to ${recipient}`);
+  return newest;
+}
+
+/** The six-digit code in the newest of `count` messages to `recipient`. */
+export async function codeSentTo(t: TestApp, recipient: string, count = 1): Promise<string> {
+  const { text } = await messageTo(t, recipient, count);
+  const code = text.match(/\b(\d{6})\b/)?.[1];
+  if (!code) throw new Error(`no code in the message to ${recipient}: ${text}`);
   return code;
 }

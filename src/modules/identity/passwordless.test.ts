@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, signIn, TEST_PASSWORD } from '../../../test/factories.ts';
 import { createTestApp, problemOf } from '../../../test/harness.ts';
+import { messageTo, codeSentTo as sentCode } from '../../../test/outbox.ts';
 import { securityCases } from '../../../test/security.ts';
 import { auditLog } from '../../platform/audit/tables.ts';
 import { startWorker } from '../../platform/services.ts';
@@ -13,35 +14,11 @@ afterAll(() => t.close());
 
 const NEW_PASSWORD = 'a brand new passphrase';
 
-interface OutboxMessage {
-  channel: 'email' | 'sms';
-  subject: string | null;
-  text: string;
-}
-
-async function outbox(recipient: string): Promise<OutboxMessage[]> {
-  const res = await t.request(`/api/v1/dev/outbox?recipient=${encodeURIComponent(recipient)}`);
-  expect(res.status).toBe(200);
-  return (await res.json()).items;
-}
-
-/** The newest message to `recipient`, once there are `count` of them (mail goes out by job). */
-async function message(recipient: string, count = 1): Promise<OutboxMessage> {
-  await expect.poll(async () => (await outbox(recipient)).length, { timeout: 10_000 }).toBe(count);
-  const [newest] = await outbox(recipient);
-  if (!newest) throw new Error('no message');
-  return newest;
-}
-
-async function codeSentTo(recipient: string, count = 1): Promise<string> {
-  const code = /\b(\d{6})\b/.exec((await message(recipient, count)).text)?.[1];
-  if (!code) throw new Error('no code in the message');
-  return code;
-}
+const codeSentTo = (recipient: string, count = 1) => sentCode(t, recipient, count);
 
 async function linkSentTo(email: string, count = 1): Promise<string> {
   const url = /(http\S+magic-link\/verify\?token=[\w-]+)/.exec(
-    (await message(email, count)).text,
+    (await messageTo(t, email, count)).text,
   )?.[1];
   if (!url) throw new Error('no link in the message');
   return url;
@@ -104,7 +81,7 @@ describe('POST /api/v1/auth/otp/request and /auth/otp/verify', () => {
     const phone = newPhone();
     const user = await createUser(t, { email: null, phone });
     expect((await t.json('POST', '/api/v1/auth/otp/request', { phone })).status).toBe(202);
-    const sms = await message(phone);
+    const sms = await messageTo(t, phone);
     expect(sms.channel).toBe('sms');
     const code = /\b(\d{6})\b/.exec(sms.text)?.[1];
     const res = await t.json('POST', '/api/v1/auth/otp/verify', { phone, code });
@@ -195,7 +172,7 @@ describe('POST /api/v1/auth/magic-link and GET /auth/magic-link/verify', () => {
     const email = user.email ?? '';
     const res = await t.json('POST', '/api/v1/auth/magic-link', { email });
     expect(res.status).toBe(202);
-    const mail = await message(email);
+    const mail = await messageTo(t, email);
     expect(mail.subject).toBe('Your Mercato sign-in link');
     const url = await linkSentTo(email);
     expect(url.startsWith(`${t.config.publicUrl}/api/v1/auth/magic-link/verify?token=`)).toBe(true);
