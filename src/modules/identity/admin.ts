@@ -233,7 +233,7 @@ export async function suspendUser(ctx: Ctx, userId: string, reason: string): Pro
 
 /** Lifts a suspension. The sessions it ended stay ended: the user signs in again. */
 export async function unsuspendUser(ctx: Ctx, userId: string, reason: string): Promise<AdminUser> {
-  return withTransaction(ctx, async (tx) => {
+  const view = await withTransaction(ctx, async (tx) => {
     const target = await lockTarget(tx, userId);
     if (target.status !== 'suspended') {
       throw new Conflict('not-suspended', 'The user is not suspended.');
@@ -249,6 +249,9 @@ export async function unsuspendUser(ctx: Ctx, userId: string, reason: string): P
     });
     return adminUser(tx.db, userId);
   });
+  // The ended sessions now answer `session-revoked` rather than `account-suspended`.
+  await forgetSessions(ctx, { userId });
+  return view;
 }
 
 /**

@@ -13,10 +13,14 @@ export { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from './tokens.ts';
 export type { UserView } from './users.ts';
 
 const routes = createRouter();
-// With an external identity provider, that provider signs people in and out; the local
-// credentials and sessions would be a second, unmanaged way in.
+/** What an external identity provider's users may still call under /auth. */
+const EXTERNAL_AUTH_ROUTES = ['/auth/me', '/auth/logout', '/auth/logout-all'];
+
+// With an external identity provider, that provider signs people up and in; local credentials
+// would be a second, unmanaged way in. Logout stays: it ends the session here.
 routes.use('/auth/*', async (c, next) => {
-  if (c.get('ctx').config.authProvider.kind !== 'local' && !c.req.path.endsWith('/auth/me')) {
+  const external = c.get('ctx').config.authProvider.kind !== 'local';
+  if (external && !EXTERNAL_AUTH_ROUTES.some((route) => c.req.path.endsWith(route))) {
     throw new Forbidden(
       'This deployment signs users in through its external identity provider.',
       'local-auth-disabled',

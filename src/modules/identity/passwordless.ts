@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import type { Actor, Ctx } from '../../platform/http/context.ts';
