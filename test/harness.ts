@@ -1,4 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
+import { expect } from 'vitest';
 import { type AppDeps, createApp } from '../src/app.ts';
 import { type Config, parseConfig } from '../src/config.ts';
 import { modules as allModules } from '../src/modules/index.ts';
@@ -119,4 +120,12 @@ export async function problemOf(res: Response) {
     errors?: { path: string; message: string }[];
     [key: string]: unknown;
   };
+}
+
+/** Expects a 400 `validation-failed` naming exactly `paths` (in any order). */
+export async function expectInvalid(res: Response, paths: string[]): Promise<void> {
+  expect(res.status).toBe(400);
+  const problem = await problemOf(res);
+  expect(problem.code).toBe('validation-failed');
+  expect(problem.errors?.map((e) => e.path).sort()).toEqual([...paths].sort());
 }

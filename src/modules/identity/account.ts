@@ -12,7 +12,7 @@ import {
   forgetSessions,
   revokeSession,
   revokeUserSessions,
-  startSession,
+  signIn,
   type Tokens,
 } from './sessions.ts';
 import { userRoles, users } from './tables.ts';
@@ -133,7 +133,7 @@ export async function verify(ctx: Ctx, input: Identifier & { code: string }): Pr
   if (!user) throw new Unauthorized('The account no longer exists.', 'invalid-credentials');
   return withTransaction(ctx, async (tx) => {
     const verified = await markVerified(tx, user, input);
-    return startSession(tx, verified, 'verification-code');
+    return signIn(tx, verified, 'verification-code');
   });
 }
 
@@ -225,13 +225,7 @@ export async function login(ctx: Ctx, input: Identifier & { password: string }):
       .update(users)
       .set({ failedLogins: 0, lockedUntil: null })
       .where(eq(users.id, user.id));
-    await audit(tx, {
-      action: 'auth.login',
-      actorId: user.id,
-      resource: { type: 'user', id: user.id },
-      metadata: { method: 'password' },
-    });
-    return startSession(tx, user, 'password');
+    return signIn(tx, user, 'password');
   });
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { type SignedIn, signedInUser } from '../../../test/factories.ts';
-import { createTestApp, problemOf } from '../../../test/harness.ts';
+import { createTestApp, expectInvalid, problemOf } from '../../../test/harness.ts';
 import { securityCases } from '../../../test/security.ts';
 
 const t = await createTestApp();
@@ -39,13 +39,6 @@ async function list(user: SignedIn, query = '') {
 
 const defaults = async (user: SignedIn) =>
   (await list(user, '?limit=100')).items.filter((a) => a.isDefault).map((a) => a.id);
-
-async function expectInvalid(res: Response, paths: string[]) {
-  expect(res.status).toBe(400);
-  const problem = await problemOf(res);
-  expect(problem.code).toBe('validation-failed');
-  expect(problem.errors?.map((e) => e.path).sort()).toEqual([...paths].sort());
-}
 
 const someId = crypto.randomUUID();
 for (const route of [

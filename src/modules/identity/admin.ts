@@ -3,14 +3,14 @@ import { audit } from '../../platform/audit/audit.ts';
 import type { Executor } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
-import { isRole, ROLES, type Role, requireActor } from '../../platform/http/auth.ts';
+import { isRole, type Role, requireActor } from '../../platform/http/auth.ts';
 import type { Ctx } from '../../platform/http/context.ts';
 import { Conflict, Forbidden, Invalid, NotFound } from '../../platform/http/errors.ts';
 import { keysetPage, type Page, type PageInput } from '../../platform/http/pagination.ts';
 import { userRoleChanged, userSuspended } from './events.ts';
 import { forgetSessions, REFRESH_TOKEN_TTL_DAYS, revokeUserSessions } from './sessions.ts';
 import { externalIdentities, sessions, type UserStatus, userRoles, users } from './tables.ts';
-import type { UserView } from './users.ts';
+import { byRoleOrder, type UserView } from './users.ts';
 
 /** A user as the people who run Mercato see it: the account's state, not only its profile. */
 export interface AdminUser extends UserView {
@@ -57,8 +57,6 @@ type AdminRow = Awaited<ReturnType<typeof selectAdminUsers>>[number];
 const searchText = sql`(coalesce(${users.email}, '') || ' ' || coalesce(${users.phone}, '') || ' ' || ${users.fullName})`;
 
 const likeLiteral = (text: string) => text.replaceAll(/[\\%_]/g, (c) => `\\${c}`);
-
-const byRoleOrder = (a: Role, b: Role) => ROLES.indexOf(a) - ROLES.indexOf(b);
 
 /** The admin views of `rows`: every user's roles, and last sign-ins, read in one query each. */
 async function toAdminUsers(db: Executor, rows: AdminRow[]): Promise<AdminUser[]> {

@@ -167,7 +167,7 @@ describe('POST /auth/verify', () => {
       headers: { Authorization: `Bearer ${body.accessToken}` },
     });
     expect(await me.json()).toMatchObject({ id, email, status: 'active' });
-    expect(await auditActions(id)).toEqual(['auth.registered', 'auth.verified']);
+    expect(await auditActions(id)).toEqual(['auth.registered', 'auth.verified', 'auth.login']);
     const again = await post('/auth/verify', { email, code });
     expect((await problemOf(again)).code).toBe('invalid-code');
   });

@@ -22,7 +22,7 @@ import {
 } from '../../platform/http/errors.ts';
 import { assertCanSignIn, markVerified } from './account.ts';
 import { userRegistered } from './events.ts';
-import { startSession, type Tokens } from './sessions.ts';
+import { signIn, type Tokens } from './sessions.ts';
 import { externalIdentities, oauthStates, userRoles, users } from './tables.ts';
 import { tokenHash } from './tokens.ts';
 import { findUserByIdentifier, type UserRow } from './users.ts';
@@ -399,13 +399,7 @@ async function signInWithProfile(
       }
     }
     assertCanSignIn(user);
-    await audit(tx, {
-      action: 'auth.login',
-      actorId: user.id,
-      resource: { type: 'user', id: user.id },
-      metadata: { method },
-    });
-    return startSession(tx, user, method);
+    return signIn(tx, user, method);
   });
 }
 

@@ -13,7 +13,7 @@ import { magicLinkEmail, sendMail } from '../../platform/messaging/index.ts';
 import { assertCanSignIn, markVerified } from './account.ts';
 import { assertResendAllowed, consumeCode, sendCode, wrongCode } from './codes.ts';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.ts';
-import { forgetSessions, revokeUserSessions, startSession, type Tokens } from './sessions.ts';
+import { forgetSessions, revokeUserSessions, signIn, type Tokens } from './sessions.ts';
 import { oneTimeCodes, users } from './tables.ts';
 import { randomToken, tokenHash } from './tokens.ts';
 import {
@@ -50,16 +50,9 @@ async function proveAddress(ctx: Ctx, user: UserRow, identifier: Identifier): Pr
 }
 
 function signInBy(ctx: Ctx, user: UserRow, identifier: Identifier, method: string) {
-  return withTransaction(ctx, async (tx) => {
-    const proven = await proveAddress(tx, user, identifier);
-    await audit(tx, {
-      action: 'auth.login',
-      actorId: user.id,
-      resource: { type: 'user', id: user.id },
-      metadata: { method },
-    });
-    return startSession(tx, proven, method);
-  });
+  return withTransaction(ctx, async (tx) =>
+    signIn(tx, await proveAddress(tx, user, identifier), method),
+  );
 }
 
 /** Sends a sign-in code to an active account; about any other the caller learns nothing. */

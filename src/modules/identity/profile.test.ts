@@ -12,7 +12,7 @@ import {
   signIn,
   TEST_PASSWORD,
 } from '../../../test/factories.ts';
-import { createTestApp, problemOf } from '../../../test/harness.ts';
+import { createTestApp, expectInvalid, problemOf } from '../../../test/harness.ts';
 import { codeSentTo } from '../../../test/outbox.ts';
 import { securityCases, sessionOf } from '../../../test/security.ts';
 import { auditLog } from '../../platform/audit/tables.ts';
@@ -59,13 +59,6 @@ async function auditEntries(userId: string, action: string) {
 async function cachedRoles(tokens: { accessToken: string }) {
   const state = await sessionState(t.ctx(), sessionOf(tokens));
   return state.status === 'active' ? [...state.roles].sort() : state.status;
-}
-
-async function expectInvalid(res: Response, paths: string[]) {
-  expect(res.status).toBe(400);
-  const problem = await problemOf(res);
-  expect(problem.code).toBe('validation-failed');
-  expect(problem.errors?.map((e) => e.path).sort()).toEqual([...paths].sort());
 }
 
 const someId = crypto.randomUUID();

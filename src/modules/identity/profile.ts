@@ -5,7 +5,7 @@ import { audit } from '../../platform/audit/audit.ts';
 import type { Executor } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
-import { isRole, ROLES, type Role, requireActor } from '../../platform/http/auth.ts';
+import { isRole, type Role, requireActor } from '../../platform/http/auth.ts';
 import type { Ctx } from '../../platform/http/context.ts';
 import { Conflict, NotFound } from '../../platform/http/errors.ts';
 import {
@@ -22,6 +22,7 @@ import { userRoleChanged } from './events.ts';
 import { forgetSessions, revokeSession } from './sessions.ts';
 import { type Channel, oneTimeCodes, sessions, userRoles, users } from './tables.ts';
 import {
+  byRoleOrder,
   channelOf,
   findUserByIdentifier,
   getUser,
@@ -61,8 +62,6 @@ export interface ProfileChanges {
   email?: string | undefined;
   phone?: string | undefined;
 }
-
-const byRoleOrder = (a: Role, b: Role) => ROLES.indexOf(a) - ROLES.indexOf(b);
 
 /** The user's row, locked until the transaction ends, so changes to one account queue up. */
 export async function lockUser(db: Executor, userId: string): Promise<UserRow> {

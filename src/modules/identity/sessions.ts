@@ -63,6 +63,19 @@ export async function startSession(ctx: Ctx, user: UserRow, method: string): Pro
   });
 }
 
+/** Audits a sign-in and starts its session, together. */
+export function signIn(ctx: Ctx, user: UserRow, method: string): Promise<Tokens> {
+  return withTransaction(ctx, async (tx) => {
+    await audit(tx, {
+      action: 'auth.login',
+      actorId: user.id,
+      resource: { type: 'user', id: user.id },
+      metadata: { method },
+    });
+    return startSession(tx, user, method);
+  });
+}
+
 const invalidRefresh = () =>
   new Unauthorized('The refresh token is not valid; sign in again.', 'invalid-refresh-token');
 

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Executor } from '../../platform/db/client.ts';
-import { isRole, type Role } from '../../platform/http/auth.ts';
+import { isRole, ROLES, type Role } from '../../platform/http/auth.ts';
 import { NotFound } from '../../platform/http/errors.ts';
 import type { User } from './schemas.ts';
 import { type Channel, userRoles, users } from './tables.ts';
@@ -43,13 +43,19 @@ export async function getUser(db: Executor, id: string): Promise<UserRow> {
   return row;
 }
 
+/** Sorts roles in the order ROLES lists them, so every answer lists them alike. */
+export const byRoleOrder = (a: Role, b: Role) => ROLES.indexOf(a) - ROLES.indexOf(b);
+
 /** The roles that count: granted ones, in the order ROLES lists them. */
 export async function grantedRoles(db: Executor, userId: string): Promise<Role[]> {
   const rows = await db
     .select({ role: userRoles.role })
     .from(userRoles)
     .where(and(eq(userRoles.userId, userId), eq(userRoles.status, 'granted')));
-  return rows.map((r) => r.role).filter(isRole);
+  return rows
+    .map((r) => r.role)
+    .filter(isRole)
+    .sort(byRoleOrder);
 }
 
 export function toUserView(row: UserRow, roles: readonly Role[]): UserView {

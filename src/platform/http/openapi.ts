@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import { ProblemSchema } from './problem.ts';
 
 const DESCRIPTIONS = {
@@ -18,6 +18,11 @@ const DESCRIPTIONS = {
 export type ProblemStatus = keyof typeof DESCRIPTIONS;
 
 const problemContent = { 'application/problem+json': { schema: ProblemSchema } };
+
+/** A required JSON request body validated by `schema`; a missing body fails on its fields. */
+export function jsonBody<S extends z.ZodType>(schema: S) {
+  return { required: true, content: { 'application/json': { schema } } };
+}
 
 /** Documents the problem responses a route can give beyond the shared ones. */
 export function problems<S extends ProblemStatus>(...statuses: S[]) {

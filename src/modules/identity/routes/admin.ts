@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ROLES, requirePermission } from '../../../platform/http/auth.ts';
-import { AUTHENTICATED, problems } from '../../../platform/http/openapi.ts';
+import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
 import { PageQuery, pageOf } from '../../../platform/http/pagination.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { getAdminUser, listUsers, setUserRoles, suspendUser, unsuspendUser } from '../admin.ts';
@@ -11,11 +11,6 @@ import { USER_STATUSES } from '../tables.ts';
 export const adminRoutes = createRouter();
 
 const tags = ['Admin: users'];
-const json = <S extends z.ZodType>(schema: S) => ({
-  required: true,
-  content: { 'application/json': { schema } },
-});
-
 const AdminUser = User.extend({
   pendingRoles: z
     .array(RoleName)
@@ -113,7 +108,7 @@ adminRoutes.openapi(
       '(422 `cannot-suspend-self`). Audited as `user.suspended`.',
     security: AUTHENTICATED,
     middleware: requirePermission('users.suspend'),
-    request: { params: UserParams, body: json(ReasonBody) },
+    request: { params: UserParams, body: jsonBody(ReasonBody) },
     responses: { 200: adminUserResponse('Suspended'), ...problems(404, 409, 422) },
   }),
   async (c) => {
@@ -131,7 +126,7 @@ adminRoutes.openapi(
     description: 'Only an admin may unsuspend an admin. Audited as `user.unsuspended`.',
     security: AUTHENTICATED,
     middleware: requirePermission('users.suspend'),
-    request: { params: UserParams, body: json(ReasonBody) },
+    request: { params: UserParams, body: jsonBody(ReasonBody) },
     responses: { 200: adminUserResponse('No longer suspended'), ...problems(404, 409) },
   }),
   async (c) => {
@@ -167,7 +162,7 @@ adminRoutes.openapi(
       '(422 `cannot-demote-self`). Audited as `user.roles_changed`.',
     security: AUTHENTICATED,
     middleware: requirePermission('users.roles'),
-    request: { params: UserParams, body: json(RolesBody) },
+    request: { params: UserParams, body: jsonBody(RolesBody) },
     responses: { 200: adminUserResponse('The user with their new roles'), ...problems(404, 422) },
   }),
   async (c) => {

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireActor, requireUser } from '../../../platform/http/auth.ts';
 import { BadRequest } from '../../../platform/http/errors.ts';
-import { AUTHENTICATED, problems } from '../../../platform/http/openapi.ts';
+import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
 import { policies, rateLimit } from '../../../platform/http/rate-limit.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { login, logout, logoutAll, register, resendVerification, verify } from '../account.ts';
@@ -22,11 +22,6 @@ import { limitAccount } from './shared.ts';
 export const authRoutes = createRouter();
 
 const tags = ['Auth'];
-const json = <S extends z.ZodType>(schema: S) => ({
-  required: true,
-  content: { 'application/json': { schema } },
-});
-
 const RegisterBody = z
   .object({
     ...identifierFields,
@@ -43,7 +38,7 @@ authRoutes.openapi(
     tags,
     summary: 'Create an account with an email or a phone; a verification code is sent to it',
     middleware: rateLimit(policies.auth),
-    request: { body: json(RegisterBody) },
+    request: { body: jsonBody(RegisterBody) },
     responses: {
       201: {
         description: 'Created; verify with the code sent by `verification.channel`',
@@ -80,7 +75,7 @@ authRoutes.openapi(
     tags,
     summary: 'Verify the account with the code it was sent, and sign in',
     middleware: rateLimit(policies.auth),
-    request: { body: json(VerifyBody) },
+    request: { body: jsonBody(VerifyBody) },
     responses: { 200: TokenResponse, ...problems(422) },
   }),
   async (c) => {
@@ -98,7 +93,7 @@ authRoutes.openapi(
     summary: 'Send a new verification code to an unverified account',
     description: 'Answers 202 whether or not such an account exists.',
     middleware: rateLimit(policies.auth),
-    request: { body: json(IdentifierBody) },
+    request: { body: jsonBody(IdentifierBody) },
     responses: { 202: { description: 'Sent, if the account exists and is unverified' } },
   }),
   async (c) => {
@@ -202,7 +197,7 @@ authRoutes.openapi(
       'Presenting a spent refresh token ends its whole session (theft detection) and ' +
       'answers 401 `refresh-token-reused`.',
     middleware: rateLimit(policies.auth),
-    request: { body: json(RefreshBody) },
+    request: { body: jsonBody(RefreshBody) },
     responses: { 200: TokenResponse, ...problems(401) },
   }),
   async (c) => c.json(await refreshSession(c.get('ctx'), c.req.valid('json').refreshToken), 200),

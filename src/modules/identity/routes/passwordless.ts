@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireActor, requireUser } from '../../../platform/http/auth.ts';
-import { AUTHENTICATED, problems } from '../../../platform/http/openapi.ts';
+import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
 import { policies, rateLimit } from '../../../platform/http/rate-limit.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import {
@@ -27,11 +27,6 @@ import { limitAccount } from './shared.ts';
 export const passwordlessRoutes = createRouter();
 
 const tags = ['Auth'];
-const json = <S extends z.ZodType>(schema: S) => ({
-  required: true,
-  content: { 'application/json': { schema } },
-});
-
 const NOTHING_SAID =
   'Answers 202 whether or not such an account exists, so it cannot be used to find accounts.';
 
@@ -43,7 +38,7 @@ passwordlessRoutes.openapi(
     summary: 'Send a 6-digit sign-in code to an active account, by email or SMS',
     description: `${NOTHING_SAID} The code lives 10 minutes and allows 5 tries; one code a minute.`,
     middleware: rateLimit(policies.auth),
-    request: { body: json(IdentifierBody) },
+    request: { body: jsonBody(IdentifierBody) },
     responses: { 202: { description: 'Sent, if an active account has this email or phone' } },
   }),
   async (c) => {
@@ -66,7 +61,7 @@ passwordlessRoutes.openapi(
     tags,
     summary: 'Sign in with the code sent by POST /auth/otp/request',
     middleware: rateLimit(policies.auth),
-    request: { body: json(OtpVerifyBody) },
+    request: { body: jsonBody(OtpVerifyBody) },
     responses: { 200: TokenResponse, ...problems(403, 422) },
   }),
   async (c) => {
@@ -86,7 +81,7 @@ passwordlessRoutes.openapi(
     summary: 'Email a sign-in link to an active account',
     description: `${NOTHING_SAID} The link lives 15 minutes, works once and replaces any earlier one; one link a minute.`,
     middleware: rateLimit(policies.auth),
-    request: { body: json(MagicLinkBody) },
+    request: { body: jsonBody(MagicLinkBody) },
     responses: { 202: { description: 'Sent, if an active account has this email' } },
   }),
   async (c) => {
@@ -123,7 +118,7 @@ passwordlessRoutes.openapi(
     summary: 'Send a 6-digit password-reset code by email or SMS',
     description: `${NOTHING_SAID} The code lives 10 minutes and allows 5 tries.`,
     middleware: rateLimit(policies.auth),
-    request: { body: json(IdentifierBody) },
+    request: { body: jsonBody(IdentifierBody) },
     responses: { 202: { description: 'Sent, if the account exists and is not suspended' } },
   }),
   async (c) => {
@@ -149,7 +144,7 @@ passwordlessRoutes.openapi(
       'Signs out every device and lifts a lockout. The code also verifies the address it ' +
       'was sent to. Sign in again with the new password.',
     middleware: rateLimit(policies.auth),
-    request: { body: json(ResetBody) },
+    request: { body: jsonBody(ResetBody) },
     responses: { 204: { description: 'Password set' }, ...problems(403, 422) },
   }),
   async (c) => {
@@ -175,7 +170,7 @@ passwordlessRoutes.openapi(
       'one through POST /auth/password/forgot and /auth/password/reset.',
     security: AUTHENTICATED,
     middleware: requireUser(),
-    request: { body: json(ChangeBody) },
+    request: { body: jsonBody(ChangeBody) },
     responses: { 204: { description: 'Password changed' }, ...problems(409, 422) },
   }),
   async (c) => {

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireActor, requireUser } from '../../../platform/http/auth.ts';
-import { AUTHENTICATED, problems } from '../../../platform/http/openapi.ts';
+import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
 import { PageQuery, pageOf } from '../../../platform/http/pagination.ts';
 import { consumeLimit, policies, rateLimit } from '../../../platform/http/rate-limit.ts';
 import { createRouter } from '../../../platform/http/router.ts';
@@ -39,10 +39,6 @@ import { limitAccount } from './shared.ts';
 export const profileRoutes = createRouter();
 
 const tags = ['Profile'];
-const json = <S extends z.ZodType>(schema: S) => ({
-  required: true,
-  content: { 'application/json': { schema } },
-});
 const signedIn = { security: AUTHENTICATED, middleware: requireUser() } as const;
 
 const TIME_ZONES = new Set(Intl.supportedValuesOf('timeZone'));
@@ -144,7 +140,7 @@ profileRoutes.openapi(
       '`pendingContact` shows it until `POST /profile/contact/verify` confirms it. ' +
       '409 `contact-taken` when another account uses it.',
     ...signedIn,
-    request: { body: json(ProfileUpdate) },
+    request: { body: jsonBody(ProfileUpdate) },
     responses: { 200: profileResponse('The updated profile'), ...problems(409) },
   }),
   async (c) => {
@@ -172,7 +168,7 @@ profileRoutes.openapi(
     summary: 'Confirm a new email or phone with the code sent to it; it replaces the old one',
     security: AUTHENTICATED,
     middleware: [requireUser(), rateLimit(policies.auth)] as const,
-    request: { body: json(ContactVerifyBody) },
+    request: { body: jsonBody(ContactVerifyBody) },
     responses: { 200: profileResponse('The profile, with the new address'), ...problems(409, 422) },
   }),
   async (c) => {
@@ -340,7 +336,7 @@ profileRoutes.openapi(
     summary: 'Save an address',
     description: `At most ${MAX_ADDRESSES} per account (422 \`too-many-addresses\`).`,
     ...signedIn,
-    request: { body: json(AddressCreate) },
+    request: { body: jsonBody(AddressCreate) },
     responses: { 201: addressResponse('Saved'), ...problems(422) },
   }),
   async (c) => c.json(await createAddress(c.get('ctx'), c.req.valid('json')), 201),
@@ -353,7 +349,7 @@ profileRoutes.openapi(
     tags,
     summary: 'Change an address',
     ...signedIn,
-    request: { params: IdParams, body: json(AddressUpdate) },
+    request: { params: IdParams, body: jsonBody(AddressUpdate) },
     responses: { 200: addressResponse('The changed address'), ...problems(404) },
   }),
   async (c) =>
