@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runNode, type Server, startServer, tempDir } from './processes.ts';
@@ -48,6 +49,39 @@ describe('the Node server', { timeout: 90_000 }, () => {
     expect(again.lines.some((l) => l.msg === 'demo data loaded')).toBe(false);
     expect((await fetch(`${again.url}/readyz`)).status).toBe(200);
     expect(await again.stop('SIGINT')).toBe(0);
+  });
+
+  it('answers a request still arriving when SIGTERM comes, then stops', async () => {
+    const server = await startServer({ DATABASE_URL: 'memory://', MIGRATE_ON_START: 'true' });
+    servers.push(server);
+    const body = JSON.stringify({ email: 'nobody@example.com', password: 'a long password' });
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    let answer = '';
+    socket.on('data', (d) => (answer += d));
+    socket.write(
+      'POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n' +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n` +
+        body.slice(0, 10),
+    );
+    expect(server.lines.some((l) => l.msg === 'request')).toBe(false);
+    const stopped = server.stop('SIGTERM');
+    await expect
+      .poll(() => server.lines.some((l) => String(l.msg).startsWith('shutting down')), {
+        timeout: 5_000,
+      })
+      .toBe(true);
+    const refused = await fetch(`${server.url}/healthz`).then(
+      () => 'answered',
+      () => 'refused',
+    );
+    expect(refused).toBe('refused');
+    // write, not end: a half-closed socket makes Node abort the request it carries.
+    socket.write(body.slice(10));
+    await once(socket, 'close');
+    expect(answer).toMatch(/^HTTP\/1\.1 401 /);
+    expect(answer).toContain('"code":"invalid-credentials"');
+    expect(await stopped).toBe(0);
   });
 
   it('stops at start with one line per bad variable', async () => {
