@@ -5,8 +5,8 @@ import { requireActor } from '../../platform/http/auth.ts';
 import type { Ctx } from '../../platform/http/context.ts';
 import { Invalid, NotFound } from '../../platform/http/errors.ts';
 import { keysetPage, type Page, type PageInput } from '../../platform/http/pagination.ts';
-import { lockUser } from './profile.ts';
 import { addresses } from './tables.ts';
+import { lockUser } from './users.ts';
 
 /** Enough for home, work and family; a list that long is a client bug or abuse. */
 export const MAX_ADDRESSES = 20;

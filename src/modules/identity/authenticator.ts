@@ -7,7 +7,12 @@ import { withTransaction } from '../../platform/db/transaction.ts';
 import type { Authenticator } from '../../platform/http/auth.ts';
 import type { Ctx } from '../../platform/http/context.ts';
 import { DomainError, ServiceUnavailable, Unauthorized } from '../../platform/http/errors.ts';
-import { createExternalUser, findLinkedUser, linkIdentity, lockExternalIdentity } from './oauth.ts';
+import {
+  createExternalUser,
+  findLinkedUser,
+  linkIdentity,
+  lockExternalIdentity,
+} from './external-identities.ts';
 import { forgetSessions, type SessionState, sessionState } from './sessions.ts';
 import { sessions } from './tables.ts';
 import { verifyAccessToken } from './tokens.ts';

@@ -2,6 +2,7 @@ import { Forbidden } from '../../platform/http/errors.ts';
 import { createRouter } from '../../platform/http/router.ts';
 import type { Module } from '../../platform/module.ts';
 import { ensureBootstrapAdmin } from './bootstrap-admin.ts';
+import { addressRoutes } from './routes/addresses.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { oauthRoutes } from './routes/oauth.ts';
@@ -28,7 +29,14 @@ routes.use('/auth/*', async (c, next) => {
   }
   await next();
 });
-for (const part of [authRoutes, passwordlessRoutes, oauthRoutes, profileRoutes, adminRoutes]) {
+for (const part of [
+  authRoutes,
+  passwordlessRoutes,
+  oauthRoutes,
+  profileRoutes,
+  addressRoutes,
+  adminRoutes,
+]) {
   routes.route('/', part);
 }
 

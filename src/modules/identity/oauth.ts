@@ -6,24 +6,24 @@ import {
   OAuth2Client,
   UnexpectedResponseError,
 } from 'arctic';
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { eq, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Config } from '../../config.ts';
 import { audit } from '../../platform/audit/audit.ts';
 import type { Tx } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
-import { publish } from '../../platform/events/events.ts';
 import type { Ctx } from '../../platform/http/context.ts';
-import {
-  Conflict,
-  NotFound,
-  ServiceUnavailable,
-  Unauthorized,
-} from '../../platform/http/errors.ts';
+import { NotFound, ServiceUnavailable, Unauthorized } from '../../platform/http/errors.ts';
 import { assertCanSignIn, markVerified } from './account.ts';
-import { userRegistered } from './events.ts';
+import {
+  createExternalUser,
+  type ExternalAccount,
+  findLinkedUser,
+  linkIdentity,
+  lockExternalIdentity,
+} from './external-identities.ts';
 import { signIn, type Tokens } from './sessions.ts';
-import { externalIdentities, oauthStates, userRoles, users } from './tables.ts';
+import { oauthStates, users } from './tables.ts';
 import { tokenHash } from './tokens.ts';
 import { findUserByIdentifier, type UserRow } from './users.ts';
 
@@ -274,92 +274,6 @@ async function fetchProfileJson<S extends z.ZodType>(
   const parsed = schema.safeParse(await res.json().catch(() => undefined));
   if (!parsed.success) throw failed();
   return parsed.data;
-}
-
-/**
- * Makes concurrent first sign-ins of one external account wait for each other, so the second
- * finds the user the first created instead of creating another.
- */
-export async function lockExternalIdentity(
-  tx: Ctx & { db: Tx },
-  provider: string,
-  subject: string,
-): Promise<void> {
-  await tx.db.execute(
-    sql`select pg_advisory_xact_lock(hashtext(${`mercato:external:${provider}:${subject}`}))`,
-  );
-}
-
-/** The local user an external account was linked to. */
-export async function findLinkedUser(
-  ctx: Ctx,
-  provider: string,
-  subject: string,
-): Promise<UserRow | undefined> {
-  const [row] = await ctx.db
-    .select({ user: users })
-    .from(externalIdentities)
-    .innerJoin(users, eq(users.id, externalIdentities.userId))
-    .where(and(eq(externalIdentities.provider, provider), eq(externalIdentities.subject, subject)))
-    .limit(1);
-  return row?.user;
-}
-
-export interface ExternalAccount {
-  provider: string;
-  subject: string;
-  /** The address the provider gave, proven or not, kept with the link. */
-  email: string | null;
-}
-
-export async function linkIdentity(
-  ctx: Ctx,
-  account: ExternalAccount,
-  userId: string,
-): Promise<void> {
-  await ctx.db.insert(externalIdentities).values({ ...account, userId });
-}
-
-/**
- * A new, active local user for an external account, with the buyer role, linked to it.
- * `email` is the address to give the account: one its owner proved, and nobody else has.
- */
-export async function createExternalUser(
-  tx: Ctx & { db: Tx },
-  input: {
-    account: ExternalAccount;
-    email: string | null;
-    fullName: string;
-    channel: 'oauth' | 'external';
-  },
-): Promise<UserRow> {
-  const now = new Date();
-  const [user] = await tx.db
-    .insert(users)
-    .values({
-      email: input.email,
-      fullName: input.fullName.trim().slice(0, 120) || 'Mercato user',
-      status: 'active',
-      verifiedAt: now,
-      emailVerifiedAt: input.email ? now : null,
-    })
-    .onConflictDoNothing()
-    .returning();
-  if (!user) {
-    throw new Conflict(
-      'account-exists',
-      'An account with this email was created at the same moment; sign in again.',
-    );
-  }
-  await tx.db
-    .insert(userRoles)
-    .values({ userId: user.id, role: 'buyer', status: 'granted', grantedAt: now });
-  await publish(tx, userRegistered, {
-    aggregateId: user.id,
-    payload: { userId: user.id, channel: input.channel },
-  });
-  await linkIdentity(tx, input.account, user.id);
-  return user;
 }
 
 /**

@@ -27,12 +27,13 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2ID);
 }
 
-/** A hash of nothing anyone knows: unknown accounts cost a login the same time as known ones. */
-const decoy = hashPassword(crypto.randomUUID());
+/** A hash of nothing anyone knows, made on first need: unknown accounts cost the same time. */
+let decoy: Promise<string> | undefined;
 
 /** Whether `password` matches `stored`; with no stored hash it still spends the same time. */
 export async function verifyPassword(stored: string | null, password: string): Promise<boolean> {
   if (!stored) {
+    if (!decoy) decoy = hashPassword(crypto.randomUUID());
     await verify(await decoy, password);
     return false;
   }

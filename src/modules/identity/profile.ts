@@ -1,6 +1,4 @@
 import { and, desc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
-import sharp, { type Sharp } from 'sharp';
-import { v7 as uuidv7 } from 'uuid';
 import { audit } from '../../platform/audit/audit.ts';
 import type { Executor } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
@@ -8,25 +6,19 @@ import { publish } from '../../platform/events/events.ts';
 import { isRole, type Role, requireActor } from '../../platform/http/auth.ts';
 import type { Ctx } from '../../platform/http/context.ts';
 import { Conflict, NotFound } from '../../platform/http/errors.ts';
-import {
-  IMAGE_VARIANT_JOB,
-  IMAGE_VARIANT_WIDTHS,
-  type ImageVariantJob,
-  inspectUpload,
-  type Storage,
-  variantKey,
-} from '../../platform/storage/index.ts';
 import { markVerified, VETTED_ROLES } from './account.ts';
+import { type AvatarView, avatarOf } from './avatar.ts';
 import { CODE_MAX_ATTEMPTS, consumeCode, sendCode, wrongCode } from './codes.ts';
 import { userRoleChanged } from './events.ts';
-import { forgetSessions, revokeSession } from './sessions.ts';
-import { type Channel, oneTimeCodes, sessions, userRoles, users } from './tables.ts';
+import { forgetSessions } from './sessions.ts';
+import { type Channel, oneTimeCodes, userRoles, users } from './tables.ts';
 import {
   byRoleOrder,
   channelOf,
   findUserByIdentifier,
   getUser,
   type Identifier,
+  lockUser,
   toUserView,
   type UserRow,
   type UserView,
@@ -35,13 +27,6 @@ import {
 /** The roles a user can ask for themselves; moderator and admin are given by an admin. */
 export const REQUESTABLE_ROLES = ['seller', 'owner', 'agent', 'broker', 'organizer'] as const;
 export type RequestableRole = (typeof REQUESTABLE_ROLES)[number];
-
-export interface AvatarView {
-  /** The original, metadata stripped. */
-  url: string;
-  /** WebP variants by width, present once the background job has made them. */
-  variants: Record<string, string>;
-}
 
 export interface ProfileView extends UserView {
   locale: string;
@@ -61,25 +46,6 @@ export interface ProfileChanges {
   timezone?: string | undefined;
   email?: string | undefined;
   phone?: string | undefined;
-}
-
-/** The user's row, locked until the transaction ends, so changes to one account queue up. */
-export async function lockUser(db: Executor, userId: string): Promise<UserRow> {
-  const [row] = await db.select().from(users).where(eq(users.id, userId)).for('update').limit(1);
-  if (!row) throw new NotFound('user');
-  return row;
-}
-
-async function avatarOf(storage: Storage, key: string | null): Promise<AvatarView | null> {
-  if (!key) return null;
-  const variants: Record<string, string> = {};
-  await Promise.all(
-    IMAGE_VARIANT_WIDTHS.map(async (width) => {
-      const variant = variantKey(key, width);
-      if (await storage.head(variant)) variants[String(width)] = await storage.url(variant);
-    }),
-  );
-  return { url: await storage.url(key), variants };
 }
 
 async function pendingContactOf(db: Executor, userId: string) {
@@ -252,93 +218,6 @@ export async function verifyContactChange(
   return getProfile(ctx);
 }
 
-const ENCODERS: Record<string, (image: Sharp) => Sharp> = {
-  jpg: (image) => image.jpeg(),
-  png: (image) => image.png(),
-  webp: (image) => image.webp(),
-  gif: (image) => image.gif(),
-  avif: (image) => image.avif(),
-};
-
-/**
- * The image re-encoded in its own format, upright, without its metadata: an avatar is public,
- * and a phone photo's EXIF carries where it was taken.
- */
-async function withoutMetadata(bytes: Uint8Array, ext: string): Promise<Uint8Array> {
-  const encode = ENCODERS[ext];
-  if (!encode) throw new Error(`no encoder for .${ext}`);
-  return encode(sharp(bytes, { autoOrient: true, animated: true })).toBuffer();
-}
-
-/** Removes an avatar and its variants; a failure only leaves an orphan file, so it is logged. */
-async function deleteAvatarFiles(ctx: Ctx, key: string): Promise<void> {
-  try {
-    const widths = new Set(IMAGE_VARIANT_WIDTHS);
-    // An image narrower than every variant width gets one variant of its own width.
-    const original = await ctx.storage.get(key);
-    if (original) {
-      const bytes = new Uint8Array(await new Response(original.body).arrayBuffer());
-      const { width } = await sharp(bytes).metadata();
-      widths.add(width);
-    }
-    const keys = [key, ...[...widths].map((width) => variantKey(key, width))];
-    await Promise.all(keys.map((k) => ctx.storage.delete(k)));
-  } catch (error) {
-    ctx.log.warn({ err: error, key }, 'could not delete a replaced avatar');
-  }
-}
-
-/** Stores `bytes` as the avatar (public) and has its variants made in the background. */
-export async function setAvatar(ctx: Ctx, bytes: Uint8Array): Promise<ProfileView> {
-  const { userId } = requireActor(ctx);
-  const { ext, mime } = await inspectUpload(bytes, {
-    allowed: ['image'],
-    maxBytes: ctx.config.uploadMaxBytes,
-  });
-  const key = `avatars/${userId}/${uuidv7()}.${ext}`;
-  await ctx.storage.put(key, await withoutMetadata(bytes, ext), {
-    contentType: mime,
-    visibility: 'public',
-  });
-  let previous: string | null;
-  try {
-    previous = await withTransaction(ctx, async (tx) => {
-      const user = await lockUser(tx.db, userId);
-      await tx.db.update(users).set({ avatarKey: key }).where(eq(users.id, userId));
-      await audit(tx, {
-        action: 'profile.avatar_changed',
-        resource: { type: 'user', id: userId },
-        before: { avatarKey: user.avatarKey },
-        after: { avatarKey: key },
-      });
-      return user.avatarKey;
-    });
-  } catch (error) {
-    await ctx.storage.delete(key);
-    throw error;
-  }
-  await ctx.jobs.enqueue(IMAGE_VARIANT_JOB, { key } satisfies ImageVariantJob);
-  if (previous) await deleteAvatarFiles(ctx, previous);
-  return getProfile(ctx);
-}
-
-export async function removeAvatar(ctx: Ctx): Promise<void> {
-  const { userId } = requireActor(ctx);
-  const previous = await withTransaction(ctx, async (tx) => {
-    const user = await lockUser(tx.db, userId);
-    if (!user.avatarKey) return null;
-    await tx.db.update(users).set({ avatarKey: null }).where(eq(users.id, userId));
-    await audit(tx, {
-      action: 'profile.avatar_removed',
-      resource: { type: 'user', id: userId },
-      before: { avatarKey: user.avatarKey },
-      after: { avatarKey: null },
-    });
-    return user.avatarKey;
-  });
-  if (previous) await deleteAvatarFiles(ctx, previous);
-}
-
 export interface RoleRequest {
   role: RequestableRole;
   status: 'granted' | 'pending';
@@ -385,55 +264,4 @@ export async function requestRole(ctx: Ctx, role: RequestableRole): Promise<Role
   // The authenticator reads roles from the cached session state: drop it so the role counts now.
   if (outcome.changed) await forgetSessions(ctx, { userId });
   return { role, status: outcome.status };
-}
-
-export interface SessionView {
-  id: string;
-  method: string;
-  ip: string | null;
-  userAgent: string | null;
-  createdAt: string;
-  lastUsedAt: string;
-  /** The session of the token making this request. */
-  current: boolean;
-}
-
-/** The devices signed in to the account now, most recently used first. */
-export async function listSessions(ctx: Ctx): Promise<SessionView[]> {
-  const actor = requireActor(ctx);
-  const rows = await ctx.db
-    .select()
-    .from(sessions)
-    .where(and(eq(sessions.userId, actor.userId), isNull(sessions.revokedAt)))
-    .orderBy(desc(sessions.lastUsedAt), desc(sessions.id));
-  return rows.map((s) => ({
-    id: s.id,
-    method: s.method,
-    ip: s.ip,
-    userAgent: s.userAgent,
-    createdAt: s.createdAt.toISOString(),
-    lastUsedAt: s.lastUsedAt.toISOString(),
-    current: s.id === actor.sessionId,
-  }));
-}
-
-/** Signs one of the account's devices out; its tokens stop working at once. */
-export async function endSession(ctx: Ctx, sessionId: string): Promise<void> {
-  const { userId } = requireActor(ctx);
-  await withTransaction(ctx, async (tx) => {
-    const [session] = await tx.db
-      .select({ id: sessions.id })
-      .from(sessions)
-      .where(
-        and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)),
-      )
-      .for('update');
-    if (!session) throw new NotFound('session');
-    await revokeSession(tx, sessionId, 'revoked-by-user');
-    await audit(tx, {
-      action: 'auth.session_revoked',
-      resource: { type: 'session', id: sessionId },
-    });
-  });
-  await forgetSessions(ctx, { sessionId });
 }

@@ -1,8 +1,9 @@
-import { and, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, ne, sql } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
+import { requireActor } from '../../platform/http/auth.ts';
 import type { Ctx } from '../../platform/http/context.ts';
-import { Unauthorized } from '../../platform/http/errors.ts';
+import { NotFound, Unauthorized } from '../../platform/http/errors.ts';
 import { refreshTokens, sessions, users } from './tables.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, randomToken, signAccessToken, tokenHash } from './tokens.ts';
 import { findUser, grantedRoles, toUserView, type UserRow, type UserView } from './users.ts';
@@ -214,4 +215,55 @@ export function sessionState(ctx: Ctx, sessionId: string): Promise<SessionState>
       };
     },
   );
+}
+
+export interface SessionView {
+  id: string;
+  method: string;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: string;
+  lastUsedAt: string;
+  /** The session of the token making this request. */
+  current: boolean;
+}
+
+/** The devices signed in to the account now, most recently used first. */
+export async function listSessions(ctx: Ctx): Promise<SessionView[]> {
+  const actor = requireActor(ctx);
+  const rows = await ctx.db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.userId, actor.userId), isNull(sessions.revokedAt)))
+    .orderBy(desc(sessions.lastUsedAt), desc(sessions.id));
+  return rows.map((s) => ({
+    id: s.id,
+    method: s.method,
+    ip: s.ip,
+    userAgent: s.userAgent,
+    createdAt: s.createdAt.toISOString(),
+    lastUsedAt: s.lastUsedAt.toISOString(),
+    current: s.id === actor.sessionId,
+  }));
+}
+
+/** Signs one of the account's devices out; its tokens stop working at once. */
+export async function endSession(ctx: Ctx, sessionId: string): Promise<void> {
+  const { userId } = requireActor(ctx);
+  await withTransaction(ctx, async (tx) => {
+    const [session] = await tx.db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(
+        and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)),
+      )
+      .for('update');
+    if (!session) throw new NotFound('session');
+    await revokeSession(tx, sessionId, 'revoked-by-user');
+    await audit(tx, {
+      action: 'auth.session_revoked',
+      resource: { type: 'session', id: sessionId },
+    });
+  });
+  await forgetSessions(ctx, { sessionId });
 }

@@ -74,3 +74,10 @@ export function toUserView(row: UserRow, roles: readonly Role[]): UserView {
 export async function userView(db: Executor, row: UserRow): Promise<UserView> {
   return toUserView(row, await grantedRoles(db, row.id));
 }
+
+/** The user's row, locked until the transaction ends, so changes to one account queue up. */
+export async function lockUser(db: Executor, userId: string): Promise<UserRow> {
+  const [row] = await db.select().from(users).where(eq(users.id, userId)).for('update').limit(1);
+  if (!row) throw new NotFound('user');
+  return row;
+}
