@@ -38,7 +38,7 @@ function actorOf(state: SessionState, expectedUserId: string | null, sessionId: 
  * check (cached) makes a logout, a revoked family or a suspension count at once, and gives
  * the roles granted now rather than those the token was signed with.
  */
-export const localAuthenticator: Authenticator = {
+const localAuthenticator: Authenticator = {
   async authenticate(ctx, token) {
     const claims = await verifyAccessToken(ctx.config, token);
     return actorOf(await sessionState(ctx, claims.sessionId), claims.userId, claims.sessionId);

@@ -10,7 +10,6 @@ import { passwordlessRoutes } from './routes/passwordless.ts';
 import { profileRoutes } from './routes/profile.ts';
 
 export { authenticatorFor } from './authenticator.ts';
-export { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from './tokens.ts';
 export type { UserView } from './users.ts';
 
 const routes = createRouter();
