@@ -11,6 +11,7 @@ import { profileRoutes } from './routes/profile.ts';
 
 export { authenticatorFor } from './authenticator.ts';
 export type { UserView } from './users.ts';
+export { pendingRoles } from './users.ts';
 
 const routes = createRouter();
 /** What an external identity provider's users may still call under /auth. */

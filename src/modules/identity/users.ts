@@ -4,7 +4,9 @@ import type { Executor } from '../../platform/db/client.ts';
 import { isRole, ROLES, type Role } from '../../platform/http/auth.ts';
 import { NotFound } from '../../platform/http/errors.ts';
 import type { User } from './schemas.ts';
-import { type Channel, userRoles, users } from './tables.ts';
+import { type Channel, type ROLE_STATUSES, userRoles, users } from './tables.ts';
+
+type RoleStatus = (typeof ROLE_STATUSES)[number];
 
 export type UserRow = typeof users.$inferSelect;
 export type UserView = z.output<typeof User>;
@@ -47,16 +49,23 @@ export async function getUser(db: Executor, id: string): Promise<UserRow> {
 export const byRoleOrder = (a: Role, b: Role) => ROLES.indexOf(a) - ROLES.indexOf(b);
 
 /** The roles that count: granted ones, in the order ROLES lists them. */
-export async function grantedRoles(db: Executor, userId: string): Promise<Role[]> {
+async function rolesWithStatus(db: Executor, userId: string, status: RoleStatus): Promise<Role[]> {
   const rows = await db
     .select({ role: userRoles.role })
     .from(userRoles)
-    .where(and(eq(userRoles.userId, userId), eq(userRoles.status, 'granted')));
+    .where(and(eq(userRoles.userId, userId), eq(userRoles.status, status)));
   return rows
     .map((r) => r.role)
     .filter(isRole)
     .sort(byRoleOrder);
 }
+
+export const grantedRoles = (db: Executor, userId: string) =>
+  rolesWithStatus(db, userId, 'granted');
+
+/** Roles asked for and not yet granted: an agent or broker waiting for the KYC check. */
+export const pendingRoles = (db: Executor, userId: string) =>
+  rolesWithStatus(db, userId, 'pending');
 
 export function toUserView(row: UserRow, roles: readonly Role[]): UserView {
   return {

@@ -4,6 +4,7 @@
  */
 
 export * from '../../modules/identity/tables.ts';
+export * from '../../modules/listings/tables.ts';
 export * from '../audit/tables.ts';
 export * from '../events/tables.ts';
 export * from '../messaging/tables.ts';

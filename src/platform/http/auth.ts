@@ -29,17 +29,31 @@ export type Permission =
   | 'users.read'
   | 'users.suspend'
   | 'users.roles'
-  | 'audit.read';
+  | 'audit.read'
+  /** List properties or vehicles (a KYC-pending agent or broker may too, into review). */
+  | 'listings.create'
+  /** See listings in any status, drafts and those in review included. */
+  | 'listings.review'
+  /** Change or archive anyone's listing. */
+  | 'listings.manage';
 
 export const PERMISSIONS: Record<Role, readonly Permission[]> = {
   buyer: [],
   seller: [],
-  agent: [],
-  broker: [],
-  owner: [],
+  agent: ['listings.create'],
+  broker: ['listings.create'],
+  owner: ['listings.create'],
   organizer: [],
-  moderator: ['users.read', 'users.suspend'],
-  admin: ['events.manage', 'users.read', 'users.suspend', 'users.roles', 'audit.read'],
+  moderator: ['users.read', 'users.suspend', 'listings.review'],
+  admin: [
+    'events.manage',
+    'users.read',
+    'users.suspend',
+    'users.roles',
+    'audit.read',
+    'listings.review',
+    'listings.manage',
+  ],
 };
 
 /** Turns a bearer token into the actor it names, or throws Unauthorized. */

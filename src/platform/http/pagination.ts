@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { and, eq, gt, gte, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, Column, or, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { BadRequest } from './errors.ts';
 
@@ -119,7 +119,8 @@ export async function decodeCursor(
 }
 
 export interface SortKey<Row> {
-  column: AnyPgColumn;
+  /** A column, or an expression (a rank, a distance) that the query also selects. */
+  column: AnyPgColumn | SQL;
   direction: 'asc' | 'desc';
   /** Reads this key's value off a returned row, to build the next cursor. */
   value: (row: Row) => CursorValue;
@@ -146,7 +147,9 @@ export interface KeysetOptions<Row> {
  * ki beyond vi); the leading key's inclusive bound is added so the index still gives a range.
  */
 function afterCondition<Row>(keys: SortKey<Row>[], after: CursorValue[]): SQL | undefined {
-  const params = keys.map((k, i) => sql.param(after[i], k.column));
+  const params = keys.map((k, i) =>
+    k.column instanceof Column ? sql.param(after[i], k.column) : sql.param(after[i]),
+  );
   const [first] = keys;
   if (!first) return undefined;
   if (keys.every((k) => k.direction === first.direction)) {
@@ -159,14 +162,15 @@ function afterCondition<Row>(keys: SortKey<Row>[], after: CursorValue[]): SQL | 
       ? sql`(${columns}) > (${values})`
       : sql`(${columns}) < (${values})`;
   }
-  const branches = keys.map((key, i) => {
-    const value = after[i];
-    const beyond = key.direction === 'asc' ? gt(key.column, value) : lt(key.column, value);
-    const equalBefore = keys.slice(0, i).map((k, j) => eq(k.column, after[j]));
-    return and(...equalBefore, beyond);
-  });
-  const bound =
-    first.direction === 'asc' ? gte(first.column, after[0]) : lte(first.column, after[0]);
+  const beyond = (i: number, orEqual: boolean) => {
+    const key = keys[i] as SortKey<Row>;
+    const op = (key.direction === 'asc' ? '>' : '<') + (orEqual ? '=' : '');
+    return sql`${key.column} ${sql.raw(op)} ${params[i]}`;
+  };
+  const branches = keys.map((_, i) =>
+    and(...keys.slice(0, i).map((k, j) => sql`${k.column} = ${params[j]}`), beyond(i, false)),
+  );
+  const bound = beyond(0, true);
   return and(bound, or(...branches));
 }
 

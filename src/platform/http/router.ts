@@ -1,5 +1,5 @@
 import type { Hook } from '@hono/zod-openapi';
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { AppEnv } from './context.ts';
 import { BadRequest } from './errors.ts';
 
@@ -12,19 +12,23 @@ const LOCATIONS: Record<string, string> = {
   cookie: 'cookies',
 };
 
-/** Turns a failed Zod validation into a 400 naming every bad field. */
-const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
-  if (result.success) return;
-  const location = LOCATIONS[result.target] ?? result.target;
-  const errors = result.error.issues.map((issue) => ({
+/** A 400 naming every field `error` found wrong, under `location` (`body`, `query`...). */
+export function validationFailed(location: string, error: z.ZodError): BadRequest {
+  const errors = error.issues.map((issue) => ({
     path: [location, ...issue.path.map(String)].join('.'),
     message: issue.message,
   }));
-  throw new BadRequest(
+  return new BadRequest(
     'validation-failed',
     `The request has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`,
     { errors },
   );
+}
+
+/** Turns a failed Zod validation into a 400 naming every bad field. */
+const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
+  if (result.success) return;
+  throw validationFailed(LOCATIONS[result.target] ?? result.target, result.error);
 };
 
 /** A module's router: routes declared with createRoute(), validated by the shared hook. */

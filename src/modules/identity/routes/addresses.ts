@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { CountryCode, optionalText, text } from '../../../platform/http/fields.ts';
 import { jsonBody, problems } from '../../../platform/http/openapi.ts';
 import { PageQuery, pageOf } from '../../../platform/http/pagination.ts';
 import { createRouter } from '../../../platform/http/router.ts';
@@ -19,9 +20,6 @@ export const addressRoutes = createRouter();
 
 const tags = ['Profile'];
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
-
 const addressFields = {
   label: text(60).openapi({ example: 'Home' }),
   recipient: text(120).openapi({ example: 'Abebe Kebede' }),
@@ -31,12 +29,7 @@ const addressFields = {
   city: text(100).openapi({ example: 'Addis Ababa' }),
   region: optionalText(100),
   postalCode: optionalText(20),
-  countryCode: z
-    .string()
-    .trim()
-    .toUpperCase()
-    .regex(/^[A-Z]{2}$/, { message: 'expected an ISO 3166-1 alpha-2 country code such as ET' })
-    .openapi({ example: 'ET' }),
+  countryCode: CountryCode,
   lat: z.number().min(-90).max(90).nullable().optional().openapi({ example: 8.9806 }),
   lng: z.number().min(-180).max(180).nullable().optional().openapi({ example: 38.7578 }),
 };

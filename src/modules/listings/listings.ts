@@ -1,0 +1,351 @@
+import { and, eq } from 'drizzle-orm';
+import { audit } from '../../platform/audit/audit.ts';
+import type { Executor } from '../../platform/db/client.ts';
+import { withTransaction } from '../../platform/db/transaction.ts';
+import { publish } from '../../platform/events/events.ts';
+import { can, requireActor } from '../../platform/http/auth.ts';
+import type { Ctx } from '../../platform/http/context.ts';
+import { Conflict, Forbidden, NotFound } from '../../platform/http/errors.ts';
+import { keysetPage, type Page, type PageInput } from '../../platform/http/pagination.ts';
+import { validationFailed } from '../../platform/http/router.ts';
+import { pendingRoles } from '../identity/index.ts';
+import {
+  listingArchived,
+  listingPublished,
+  listingStatusChanged,
+  listingUpdated,
+} from './events.ts';
+import { type ListingChanges, ListingCreate, type ListingInput } from './schemas.ts';
+import { listings } from './tables.ts';
+import {
+  type Listed,
+  type ListingSummaryView,
+  type ListingView,
+  listingColumns,
+  listingView,
+  summaryViews,
+} from './views.ts';
+import { type ListingStatus, PUBLIC_STATUSES, type Purpose } from './vocabulary.ts';
+
+/** Creating, reading, changing and moving listings through their statuses. */
+
+const isPublicStatus = (status: ListingStatus) =>
+  (PUBLIC_STATUSES as readonly ListingStatus[]).includes(status);
+
+/** Columns for a validated listing; the other kind's columns are cleared. */
+function columnsOf(input: ListingInput) {
+  const { location, price } = input;
+  const common = {
+    kind: input.kind,
+    purpose: input.purpose,
+    rentPeriod: input.purpose === 'rent' ? (input.rentPeriod ?? null) : null,
+    title: input.title,
+    description: input.description,
+    priceAmount: price.amount,
+    priceCurrency: price.currency,
+    address: location.address ?? null,
+    city: location.city,
+    region: location.region ?? null,
+    countryCode: location.countryCode,
+    postalCode: location.postalCode ?? null,
+    lat: location.lat,
+    lng: location.lng,
+  };
+  const property = input.kind === 'property' ? input.property : undefined;
+  const vehicle = input.kind === 'vehicle' ? input.vehicle : undefined;
+  return {
+    ...common,
+    propertyType: property?.type ?? null,
+    bedrooms: property?.bedrooms ?? null,
+    bathrooms: property?.bathrooms ?? null,
+    floorAreaM2: property?.floorAreaM2 ?? null,
+    lotSizeM2: property?.lotSizeM2 ?? null,
+    yearBuilt: property?.yearBuilt ?? null,
+    floor: property?.floor ?? null,
+    parkingSpaces: property?.parkingSpaces ?? null,
+    furnished: property?.furnished ?? null,
+    features: property ? (property.features ?? []) : null,
+    amenities: property ? (property.amenities ?? []) : null,
+    vehicleCategory: vehicle?.category ?? null,
+    make: vehicle?.make ?? null,
+    model: vehicle?.model ?? null,
+    trim: vehicle?.trim ?? null,
+    year: vehicle?.year ?? null,
+    mileageKm: vehicle?.mileageKm ?? null,
+    fuel: vehicle?.fuel ?? null,
+    transmission: vehicle?.transmission ?? null,
+    bodyType: vehicle?.bodyType ?? null,
+    color: vehicle?.color ?? null,
+    condition: vehicle?.condition ?? null,
+    engineCc: vehicle?.engineCc ?? null,
+    vin: vehicle?.vin ?? null,
+  };
+}
+
+/** A listing as a create request would describe it: the base a PATCH merges into. */
+function inputOf(view: ListingView): Record<string, unknown> {
+  const { kind, purpose, rentPeriod, title, description, price, location } = view;
+  const common = { kind, purpose, rentPeriod, title, description, price, location };
+  return kind === 'property'
+    ? { ...common, property: view.property }
+    : { ...common, vehicle: view.vehicle };
+}
+
+async function mayList(ctx: Ctx): Promise<boolean> {
+  const actor = requireActor(ctx);
+  if (can(actor, 'listings.create')) return true;
+  const pending = await pendingRoles(ctx.db, actor.userId);
+  return pending.includes('agent') || pending.includes('broker');
+}
+
+export async function createListing(ctx: Ctx, input: ListingInput): Promise<ListingView> {
+  const actor = requireActor(ctx);
+  if (!(await mayList(ctx))) {
+    throw new Forbidden(
+      'Listing needs the owner, agent or broker role: ask for one with POST /profile/roles/{role}.',
+      'lister-role-required',
+    );
+  }
+  const [row] = await ctx.db
+    .insert(listings)
+    .values({ ...columnsOf(input), ownerId: actor.userId, status: 'draft' })
+    .returning(listingColumns);
+  if (!row) throw new Error('inserting a listing returned no row');
+  return listingView(ctx.db, ctx.storage, row);
+}
+
+/** Whether the caller may see the listing whatever its status. */
+function seesEverything(ctx: Ctx, row: Listed): boolean {
+  return ctx.actor?.userId === row.ownerId || can(ctx.actor, 'listings.review');
+}
+
+async function findListing(db: Executor, id: string, lock = false): Promise<Listed | undefined> {
+  const query = db.select(listingColumns).from(listings).where(eq(listings.id, id)).limit(1);
+  const [row] = lock ? await query.for('update') : await query;
+  return row;
+}
+
+/** The listing as the caller may see it: anyone when on the market, else its owner or staff. */
+export async function visibleListing(ctx: Ctx, id: string): Promise<Listed> {
+  const row = await findListing(ctx.db, id);
+  if (!row || !(isPublicStatus(row.status) || seesEverything(ctx, row))) {
+    throw new NotFound('listing');
+  }
+  return row;
+}
+
+export async function getListing(ctx: Ctx, id: string): Promise<ListingView> {
+  return listingView(ctx.db, ctx.storage, await visibleListing(ctx, id));
+}
+
+/**
+ * The listing locked for a change by its owner or an admin. Someone else's listing is 404 when
+ * they could not see it (a draft) and 403 when they could.
+ */
+export async function listingToChange(ctx: Ctx, id: string): Promise<Listed> {
+  const actor = requireActor(ctx);
+  const row = await findListing(ctx.db, id, true);
+  if (!row) throw new NotFound('listing');
+  if (row.ownerId === actor.userId || can(actor, 'listings.manage')) return row;
+  if (isPublicStatus(row.status) || can(actor, 'listings.review')) throw new Forbidden();
+  throw new NotFound('listing');
+}
+
+/** Records an admin's change to someone else's listing; owners' own edits are not audited. */
+async function auditIfStaff(ctx: Ctx, row: Listed, action: string, after: unknown) {
+  if (ctx.actor && ctx.actor.userId !== row.ownerId) {
+    await audit(ctx, {
+      action,
+      resource: { type: 'listing', id: row.id },
+      before: { status: row.status },
+      after,
+      metadata: { ownerId: row.ownerId },
+    });
+  }
+}
+
+function assertNotArchived(row: Listed): void {
+  if (row.status === 'archived') {
+    throw new Conflict('listing-archived', 'The listing is archived; list it anew instead.');
+  }
+}
+
+export async function updateListing(
+  ctx: Ctx,
+  id: string,
+  changes: ListingChanges,
+): Promise<ListingView> {
+  return withTransaction(ctx, async (tx) => {
+    const row = await listingToChange(tx, id);
+    assertNotArchived(row);
+    const current = await listingView(tx.db, tx.storage, row);
+    const other = row.kind === 'property' ? 'vehicle' : 'property';
+    if (changes[other] !== undefined) {
+      throw new ConflictingKind(other, row.kind);
+    }
+    const base = inputOf(current);
+    const { property, vehicle, ...rest } = changes;
+    const merged: Record<string, unknown> = { ...base, ...rest };
+    if (row.kind === 'property' && property) merged.property = { ...current.property, ...property };
+    if (row.kind === 'vehicle' && vehicle) merged.vehicle = { ...current.vehicle, ...vehicle };
+    // Turning a rent into a sale drops the period without being told to.
+    if (rest.purpose === 'sale' && rest.rentPeriod === undefined) merged.rentPeriod = null;
+    const parsed = ListingCreate.safeParse(merged);
+    if (!parsed.success) throw validationFailed('body', parsed.error);
+    const [updated] = await tx.db
+      .update(listings)
+      .set(columnsOf(parsed.data))
+      .where(eq(listings.id, id))
+      .returning(listingColumns);
+    if (!updated) throw new NotFound('listing');
+    const fields = Object.keys(changes).filter(
+      (k) => changes[k as keyof ListingChanges] !== undefined,
+    );
+    await publish(tx, listingUpdated, {
+      aggregateId: id,
+      payload: { listingId: id, ownerId: row.ownerId, fields },
+    });
+    await auditIfStaff(tx, row, 'listing.updated', { fields });
+    return listingView(tx.db, tx.storage, updated);
+  });
+}
+
+/** A property's attributes sent for a vehicle, or the reverse: the kind never changes. */
+class ConflictingKind extends Conflict {
+  constructor(field: string, kind: string) {
+    super('kind-mismatch', `This listing is a ${kind}; it has no ${field} attributes.`, {
+      errors: [{ path: `body.${field}`, message: `a ${kind} has no ${field} attributes` }],
+    });
+  }
+}
+
+async function moveTo(
+  ctx: Ctx,
+  row: Listed,
+  to: ListingStatus,
+  extra: Partial<Pick<Listed, 'publishedAt'>> = {},
+): Promise<Listed> {
+  const [updated] = await ctx.db
+    .update(listings)
+    .set({ status: to, ...extra })
+    .where(eq(listings.id, row.id))
+    .returning(listingColumns);
+  if (!updated) throw new NotFound('listing');
+  await publish(ctx, listingStatusChanged, {
+    aggregateId: row.id,
+    payload: { listingId: row.id, ownerId: row.ownerId, from: row.status, to },
+  });
+  await auditIfStaff(ctx, row, 'listing.status_changed', { status: to });
+  return updated;
+}
+
+const PUBLISHABLE: readonly ListingStatus[] = ['draft', 'rejected', 'expired'];
+
+/**
+ * Puts a draft on the market. A lister whose agent or broker role still waits for its KYC
+ * check goes to review instead; everyone holding a granted lister role goes live.
+ */
+export async function publishListing(ctx: Ctx, id: string): Promise<ListingView> {
+  return withTransaction(ctx, async (tx) => {
+    const row = await listingToChange(tx, id);
+    assertNotArchived(row);
+    if (!PUBLISHABLE.includes(row.status)) {
+      throw new Conflict(
+        'not-publishable',
+        `A listing that is ${row.status.replace('_', ' ')} cannot be published.`,
+      );
+    }
+    const actor = requireActor(tx);
+    const trusted = can(actor, 'listings.create') || can(actor, 'listings.manage');
+    const to: ListingStatus = trusted ? 'active' : 'pending_review';
+    const updated = await moveTo(tx, row, to, to === 'active' ? { publishedAt: new Date() } : {});
+    if (to === 'active') {
+      await publish(tx, listingPublished, {
+        aggregateId: id,
+        payload: { listingId: id, ownerId: row.ownerId, kind: row.kind },
+      });
+    }
+    return listingView(tx.db, tx.storage, updated);
+  });
+}
+
+/** What the status endpoint may set, from where. */
+export const SETTABLE_STATUSES = ['active', 'under_offer', 'sold', 'rented'] as const;
+export type SettableStatus = (typeof SETTABLE_STATUSES)[number];
+
+const MOVES: Partial<Record<ListingStatus, readonly SettableStatus[]>> = {
+  active: ['under_offer', 'sold', 'rented'],
+  under_offer: ['active', 'sold', 'rented'],
+  sold: ['active'],
+  rented: ['active'],
+};
+
+/** A sale ends sold and a rent rented, never the other way round. */
+const ENDS: Record<Purpose, SettableStatus> = { sale: 'sold', rent: 'rented' };
+
+export async function setListingStatus(
+  ctx: Ctx,
+  id: string,
+  to: SettableStatus,
+): Promise<ListingView> {
+  return withTransaction(ctx, async (tx) => {
+    const row = await listingToChange(tx, id);
+    const allowed = (MOVES[row.status] ?? []).filter(
+      (s) => s === 'active' || s === 'under_offer' || s === ENDS[row.purpose],
+    );
+    if (!allowed.includes(to)) {
+      throw new Conflict(
+        'invalid-status-change',
+        allowed.length === 0
+          ? `A listing that is ${row.status.replace('_', ' ')} cannot change status here.`
+          : `From ${row.status} a ${row.purpose} listing can go to ${allowed.join(', ')}.`,
+      );
+    }
+    return listingView(tx.db, tx.storage, await moveTo(tx, row, to));
+  });
+}
+
+/** Takes the listing off the market for good; archiving twice is harmless. */
+export async function archiveListing(ctx: Ctx, id: string): Promise<void> {
+  await withTransaction(ctx, async (tx) => {
+    const row = await listingToChange(tx, id);
+    if (row.status === 'archived') return;
+    await moveTo(tx, row, 'archived');
+    await publish(tx, listingArchived, {
+      aggregateId: id,
+      payload: { listingId: id, ownerId: row.ownerId, by: requireActor(tx).userId },
+    });
+  });
+}
+
+/** The caller's own listings, every status, newest first. */
+export async function myListings(
+  ctx: Ctx,
+  filter: { status?: ListingStatus | undefined },
+  page: PageInput,
+): Promise<Page<ListingSummaryView>> {
+  const { userId } = requireActor(ctx);
+  const result = await keysetPage<Listed>({
+    scope: `my-listings:${filter.status ?? 'all'}`,
+    keys: [
+      { column: listings.createdAt, direction: 'desc', value: (r) => r.createdAt },
+      { column: listings.id, direction: 'desc', value: (r) => r.id },
+    ],
+    page,
+    secret: ctx.config.jwtSecret,
+    fetch: ({ where, orderBy, limit }) =>
+      ctx.db
+        .select(listingColumns)
+        .from(listings)
+        .where(
+          and(
+            eq(listings.ownerId, userId),
+            filter.status ? eq(listings.status, filter.status) : undefined,
+            where,
+          ),
+        )
+        .orderBy(...orderBy)
+        .limit(limit),
+  });
+  return { ...result, items: await summaryViews(ctx.db, ctx.storage, result.items) };
+}

@@ -1,0 +1,195 @@
+import { type SQL, sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  customType,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { createdAt, id, timestampMs, timestamps } from '../../platform/db/columns.ts';
+import { users } from '../identity/tables.ts';
+import {
+  LISTING_KINDS,
+  LISTING_STATUSES,
+  PUBLIC_STATUSES,
+  PURPOSES,
+  RENT_PERIODS,
+} from './vocabulary.ts';
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+const isPublic = (status: SQL | unknown) =>
+  sql`${status} in (${sql.raw(PUBLIC_STATUSES.map((s) => `'${s}'`).join(', '))})`;
+
+/**
+ * A property or vehicle for sale or rent. Kind-specific attributes are typed columns (null for
+ * the other kind), so every filter is an indexed comparison, not a JSON lookup.
+ */
+export const listings = pgTable(
+  'listings',
+  {
+    id: id(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id),
+    kind: text('kind', { enum: LISTING_KINDS }).notNull(),
+    purpose: text('purpose', { enum: PURPOSES }).notNull(),
+    rentPeriod: text('rent_period', { enum: RENT_PERIODS }),
+    title: text('title').notNull(),
+    description: text('description').notNull(),
+    priceAmount: bigint('price_amount', { mode: 'number' }).notNull(),
+    priceCurrency: text('price_currency').notNull(),
+    address: text('address'),
+    city: text('city').notNull(),
+    region: text('region'),
+    countryCode: text('country_code').notNull(),
+    postalCode: text('postal_code'),
+    lat: doublePrecision('lat').notNull(),
+    lng: doublePrecision('lng').notNull(),
+    status: text('status', { enum: LISTING_STATUSES }).notNull().default('draft'),
+    featuredUntil: timestampMs('featured_until'),
+    /** When it first went on the market; "newest" sorts by it. */
+    publishedAt: timestampMs('published_at'),
+
+    propertyType: text('property_type'),
+    bedrooms: smallint('bedrooms'),
+    /** Halves allowed (a toilet without a shower is half a bathroom). */
+    bathrooms: doublePrecision('bathrooms'),
+    floorAreaM2: doublePrecision('floor_area_m2'),
+    lotSizeM2: doublePrecision('lot_size_m2'),
+    yearBuilt: smallint('year_built'),
+    floor: smallint('floor'),
+    parkingSpaces: smallint('parking_spaces'),
+    furnished: boolean('furnished'),
+    features: text('features').array(),
+    amenities: text('amenities').array(),
+
+    vehicleCategory: text('vehicle_category'),
+    make: text('make'),
+    model: text('model'),
+    trim: text('trim'),
+    year: smallint('year'),
+    mileageKm: integer('mileage_km'),
+    fuel: text('fuel'),
+    transmission: text('transmission'),
+    bodyType: text('body_type'),
+    color: text('color'),
+    condition: text('condition'),
+    engineCc: integer('engine_cc'),
+    vin: text('vin'),
+
+    /**
+     * Full text, weighted: the title (and a vehicle's make and model) over the description
+     * over the place. The `simple` configuration does not stem: listings are written in
+     * Amharic, Swahili, Vietnamese and Portuguese as much as in English, and prefix matching
+     * covers plurals.
+     */
+    search: tsvector('search')
+      .notNull()
+      .generatedAlwaysAs(
+        (): SQL => sql`
+          setweight(to_tsvector('simple', ${listings.title} || ' ' || coalesce(${listings.make}, '') || ' ' || coalesce(${listings.model}, '')), 'A') ||
+          setweight(to_tsvector('simple', ${listings.description}), 'B') ||
+          setweight(to_tsvector('simple', coalesce(${listings.address}, '') || ' ' || ${listings.city} || ' ' || coalesce(${listings.region}, '')), 'C')`,
+      ),
+    /** What a misspelt query is compared with, by trigrams. */
+    searchText: text('search_text')
+      .notNull()
+      .generatedAlwaysAs(
+        (): SQL =>
+          sql`lower(${listings.title} || ' ' || coalesce(${listings.make}, '') || ' ' || coalesce(${listings.model}, '') || ' ' || ${listings.city})`,
+      ),
+    ...timestamps(),
+  },
+  (t) => [
+    check('listings_rent_period', sql`(${t.purpose} = 'rent') = (${t.rentPeriod} is not null)`),
+    check('listings_price_positive', sql`${t.priceAmount} > 0`),
+    check('listings_lat', sql`${t.lat} between -90 and 90`),
+    check('listings_lng', sql`${t.lng} between -180 and 180`),
+    // Descending lists read these ascending indexes backwards: `desc` orders put nulls first,
+    // as a backward scan does, where drizzle's .desc() would index them last.
+    index('listings_owner').on(t.ownerId, t.createdAt, t.id),
+    // The public list's orders: featured first, then newest or by price.
+    index('listings_public_newest')
+      .on(sql`(${t.featuredUntil} is not null)`, t.publishedAt, t.id)
+      .where(isPublic(t.status)),
+    index('listings_public_price_desc')
+      .on(sql`(${t.featuredUntil} is not null)`, t.priceAmount, t.id)
+      .where(isPublic(t.status)),
+    index('listings_public_price_asc')
+      .on(sql`(${t.featuredUntil} is not null) desc`, t.priceAmount.asc(), t.id.asc())
+      .where(isPublic(t.status)),
+    index('listings_public_place')
+      .on(t.kind, sql`lower(${t.city})`, t.purpose)
+      .where(isPublic(t.status)),
+    index('listings_public_make')
+      .on(sql`lower(${t.make})`, sql`lower(${t.model})`)
+      .where(isPublic(t.status)),
+    index('listings_search').using('gin', t.search),
+    index('listings_search_trgm').using('gin', sql`${t.searchText} gin_trgm_ops`),
+    index('listings_features').using('gin', t.features),
+    // Radius search (earthdistance) and map boxes (a point in a box).
+    index('listings_earth').using('gist', sql`ll_to_earth(${t.lat}, ${t.lng})`),
+    index('listings_point').using('gist', sql`point(${t.lng}, ${t.lat})`),
+  ],
+);
+
+export type ListingRow = typeof listings.$inferSelect;
+
+/** Variants made of a photo, by width: written by the variants job once they are stored. */
+export type PhotoVariants = Record<string, { width: number; height: number }>;
+
+/** A listing's photos in order; exactly one is primary while any exist. */
+export const listingPhotos = pgTable(
+  'listing_photos',
+  {
+    id: id(),
+    listingId: uuid('listing_id')
+      .notNull()
+      .references(() => listings.id, { onDelete: 'cascade' }),
+    /** The original, metadata stripped; public. */
+    key: text('key').notNull(),
+    contentType: text('content_type').notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    position: integer('position').notNull(),
+    isPrimary: boolean('is_primary').notNull().default(false),
+    alt: text('alt'),
+    variants: jsonb('variants').$type<PhotoVariants>(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('listing_photos_listing').on(t.listingId, t.position),
+    uniqueIndex('listing_photos_one_primary').on(t.listingId).where(sql`${t.isPrimary}`),
+  ],
+);
+
+export type PhotoRow = typeof listingPhotos.$inferSelect;
+
+/** A user's saved listings. */
+export const favorites = pgTable(
+  'favorites',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    listingId: uuid('listing_id')
+      .notNull()
+      .references(() => listings.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.listingId] }),
+    index('favorites_user_created').on(t.userId, t.createdAt, t.listingId),
+    index('favorites_listing').on(t.listingId),
+  ],
+);
