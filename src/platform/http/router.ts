@@ -14,10 +14,13 @@ const LOCATIONS: Record<string, string> = {
 
 /** A 400 naming every field `error` found wrong, under `location` (`body`, `query`...). */
 export function validationFailed(location: string, error: z.ZodError): BadRequest {
-  const errors = error.issues.map((issue) => ({
-    path: [location, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
+  const at = (path: PropertyKey[]) => [location, ...path.map(String)].join('.');
+  // An unknown key is named itself, so a misspelt parameter reads as clearly as a bad value.
+  const errors = error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: at([...issue.path, key]), message: 'not a known field' }))
+      : [{ path: at(issue.path), message: issue.message }],
+  );
   return new BadRequest(
     'validation-failed',
     `The request has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`,

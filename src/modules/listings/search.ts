@@ -1,0 +1,199 @@
+import { and, arrayContains, eq, gte, inArray, lte, or, type SQL, sql } from 'drizzle-orm';
+import { withTransaction } from '../../platform/db/transaction.ts';
+import type { Ctx } from '../../platform/http/context.ts';
+import { BadRequest } from '../../platform/http/errors.ts';
+import { keysetPage, type Page, type SortKey } from '../../platform/http/pagination.ts';
+import { DEFAULT_RADIUS_KM, type Search, type Sort } from './search-query.ts';
+import { listings } from './tables.ts';
+import { type Listed, type ListingSummaryView, listingColumns, summaryViews } from './views.ts';
+import { PUBLIC_STATUSES } from './vocabulary.ts';
+
+/**
+ * GET /listings: filters, a map box or a radius, full text, and keyset pages in every order.
+ * The same SQL runs on PGlite and PostgreSQL: tsvector + pg_trgm for text, earthdistance (a
+ * GiST index on ll_to_earth) for radius, a GiST index on point(lng, lat) for boxes.
+ */
+
+/**
+ * How alike a misspelt query and a listing's words must be (pg_trgm word similarity, 0..1).
+ * The extension's default, 0.6, misses a one-letter slip in a nine-letter word (about 0.54).
+ */
+const TYPO_THRESHOLD = 0.45;
+
+/** Letters and digits only, so a client's text can never be tsquery syntax. */
+function prefixQuery(q: string): string | undefined {
+  const words =
+    q
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
+  return words.length === 0
+    ? undefined
+    : words
+        .slice(0, 12)
+        .map((w) => `${w}:*`)
+        .join(' & ');
+}
+
+/** The condition `fn` makes of a filter the query has; none when it is absent. */
+const when = <T>(value: T | undefined, fn: (value: T) => SQL) =>
+  value === undefined ? undefined : fn(value);
+
+const lower = (value: SQL | unknown) => sql`lower(${value})`;
+const earth = (lat: unknown, lng: unknown) => sql`ll_to_earth(${lat}, ${lng})`;
+
+function conditions(search: Search): SQL[] {
+  const where: (SQL | undefined)[] = [
+    inArray(listings.status, [...PUBLIC_STATUSES]),
+    when(search.kind, (v) => eq(listings.kind, v)),
+    when(search.purpose, (v) => eq(listings.purpose, v)),
+    when(search.rentPeriod, (v) => eq(listings.rentPeriod, v)),
+    when(search.propertyType, (v) => inArray(listings.propertyType, v)),
+    when(search.vehicleCategory, (v) => inArray(listings.vehicleCategory, v)),
+    when(search.make, (v) => sql`${lower(listings.make)} = ${v.toLowerCase()}`),
+    when(search.model, (v) => sql`${lower(listings.model)} = ${v.toLowerCase()}`),
+    when(search.city, (v) => sql`${lower(listings.city)} = ${v.toLowerCase()}`),
+    when(search.region, (v) => sql`${lower(listings.region)} = ${v.toLowerCase()}`),
+    when(search.country, (v) => eq(listings.countryCode, v)),
+    when(search.currency, (v) => eq(listings.priceCurrency, v)),
+    when(search.priceMin, (v) => gte(listings.priceAmount, v)),
+    when(search.priceMax, (v) => lte(listings.priceAmount, v)),
+    when(search.bedroomsMin, (v) => gte(listings.bedrooms, v)),
+    when(search.bathroomsMin, (v) => gte(listings.bathrooms, v)),
+    when(search.areaMin, (v) => gte(listings.floorAreaM2, v)),
+    when(search.areaMax, (v) => lte(listings.floorAreaM2, v)),
+    when(search.yearMin, (v) => sql`coalesce(${listings.year}, ${listings.yearBuilt}) >= ${v}`),
+    when(search.yearMax, (v) => sql`coalesce(${listings.year}, ${listings.yearBuilt}) <= ${v}`),
+    when(search.mileageMax, (v) => lte(listings.mileageKm, v)),
+    when(search.fuel, (v) => inArray(listings.fuel, v)),
+    when(search.transmission, (v) => inArray(listings.transmission, v)),
+    when(search.condition, (v) => eq(listings.condition, v)),
+    when(search.furnished, (v) => eq(listings.furnished, v)),
+    when(search.features, (v) => arrayContains(listings.features, v)),
+    when(search.amenities, (v) => arrayContains(listings.amenities, v)),
+  ];
+  if (search.bbox) {
+    const { minLat, minLng, maxLat, maxLng } = search.bbox;
+    const point = sql`point(${listings.lng}, ${listings.lat})`;
+    const box = (west: number, east: number) =>
+      sql`${point} <@ box(point(${west}, ${minLat}), point(${east}, ${maxLat}))`;
+    // A view across the antimeridian is two boxes, either side of it.
+    where.push(minLng <= maxLng ? box(minLng, maxLng) : or(box(minLng, 180), box(-180, maxLng)));
+  }
+  if (search.near) {
+    const radiusM = (search.radiusKm ?? DEFAULT_RADIUS_KM) * 1000;
+    const centre = earth(search.near.lat, search.near.lng);
+    const place = earth(listings.lat, listings.lng);
+    // The box lets the GiST index find candidates; the distance trims the box's corners.
+    where.push(sql`earth_box(${centre}, ${radiusM}) @> ${place}`);
+    where.push(sql`earth_distance(${centre}, ${place}) <= ${radiusM}`);
+  }
+  return where.filter((c): c is SQL => c !== undefined);
+}
+
+type Found = Listed & { rank: string | null; distanceM: number | null };
+
+const featured = sql<boolean>`(${listings.featuredUntil} is not null)`;
+
+function sortKeys(sort: Sort, rank: SQL, distance: SQL): SortKey<Found>[] {
+  const first: SortKey<Found> = {
+    column: featured,
+    direction: 'desc',
+    value: (r) => r.featuredUntil !== null,
+  };
+  const id = (direction: 'asc' | 'desc'): SortKey<Found> => ({
+    column: listings.id,
+    direction,
+    value: (r) => r.id,
+  });
+  switch (sort) {
+    case 'newest':
+      // Every listing on the market has been published, so the key is never null here.
+      return [
+        first,
+        { column: listings.publishedAt, direction: 'desc', value: (r) => r.publishedAt as Date },
+        id('desc'),
+      ];
+    case 'price_asc':
+      return [
+        first,
+        { column: listings.priceAmount, direction: 'asc', value: (r) => r.priceAmount },
+        id('asc'),
+      ];
+    case 'price_desc':
+      return [
+        first,
+        { column: listings.priceAmount, direction: 'desc', value: (r) => r.priceAmount },
+        id('desc'),
+      ];
+    case 'relevance':
+      return [first, { column: rank, direction: 'desc', value: (r) => r.rank ?? '0' }, id('desc')];
+    case 'distance':
+      return [
+        first,
+        { column: distance, direction: 'asc', value: (r) => r.distanceM ?? 0 },
+        id('asc'),
+      ];
+  }
+}
+
+/**
+ * A cursor carries a digest of the search that issued it: the rank and distance in it mean
+ * nothing to another query, and a changed filter would start mid-list.
+ */
+async function scopeOf(search: Search, sort: Sort): Promise<string> {
+  const { cursor: _cursor, limit: _limit, ...rest } = search;
+  const digest = await crypto.subtle.digest(
+    'SHA-256',
+    new TextEncoder().encode(JSON.stringify(rest, Object.keys(rest).sort())),
+  );
+  return `listings:${sort}:${Buffer.from(digest).toString('base64url').slice(0, 22)}`;
+}
+
+export async function searchListings(ctx: Ctx, search: Search): Promise<Page<ListingSummaryView>> {
+  const sort: Sort = search.sort ?? (search.q ? 'relevance' : 'newest');
+  const where = conditions(search);
+  let rank: SQL = sql`null::numeric`;
+  if (search.q) {
+    const tsquery = prefixQuery(search.q);
+    if (!tsquery) {
+      throw new BadRequest('validation-failed', 'The search needs a word.', {
+        errors: [{ path: 'query.q', message: 'expected at least one letter or digit' }],
+      });
+    }
+    const text = search.q.toLowerCase();
+    const query = sql`to_tsquery('simple', ${tsquery})`;
+    where.push(sql`(${listings.search} @@ ${query} or ${listings.searchText} %> ${text})`);
+    // Rounded so the cursor holds the exact value the next page compares with.
+    rank = sql`round((ts_rank(${listings.search}, ${query}) + word_similarity(${text}, ${listings.searchText}))::numeric, 6)`;
+  }
+  const distance = search.near
+    ? sql`round(earth_distance(${earth(search.near.lat, search.near.lng)}, ${earth(listings.lat, listings.lng)}))::integer`
+    : sql`null::integer`;
+  const scope = await scopeOf(search, sort);
+  const page = await withTransaction(ctx, async (tx) => {
+    if (search.q) {
+      await tx.db.execute(
+        sql`select set_config('pg_trgm.word_similarity_threshold', ${String(TYPO_THRESHOLD)}, true)`,
+      );
+    }
+    return keysetPage<Found>({
+      scope,
+      keys: sortKeys(sort, rank, distance),
+      page: search,
+      secret: ctx.config.jwtSecret,
+      fetch: ({ where: after, orderBy, limit }) =>
+        tx.db
+          .select({
+            ...listingColumns,
+            rank: sql<string | null>`${rank}`,
+            distanceM: sql<number | null>`${distance}`,
+          })
+          .from(listings)
+          .where(and(...where, after))
+          .orderBy(...orderBy)
+          .limit(limit),
+    });
+  });
+  return { ...page, items: await summaryViews(ctx.db, ctx.storage, page.items) };
+}
