@@ -88,7 +88,7 @@ CREATE INDEX "listings_owner" ON "listings" USING btree ("owner_id","created_at"
 CREATE INDEX "listings_public_newest" ON "listings" USING btree (("featured_until" is not null),"published_at","id") WHERE "listings"."status" in ('active', 'under_offer');--> statement-breakpoint
 CREATE INDEX "listings_public_price_desc" ON "listings" USING btree (("featured_until" is not null),"price_amount","id") WHERE "listings"."status" in ('active', 'under_offer');--> statement-breakpoint
 CREATE INDEX "listings_public_price_asc" ON "listings" USING btree (("featured_until" is not null) desc,"price_amount","id") WHERE "listings"."status" in ('active', 'under_offer');--> statement-breakpoint
-CREATE INDEX "listings_public_place" ON "listings" USING btree ("kind",lower("city"),"purpose") WHERE "listings"."status" in ('active', 'under_offer');--> statement-breakpoint
+CREATE INDEX "listings_public_city_newest" ON "listings" USING btree (lower("city"),("featured_until" is not null),"published_at","id") WHERE "listings"."status" in ('active', 'under_offer');--> statement-breakpoint
 CREATE INDEX "listings_public_make" ON "listings" USING btree (lower("make"),lower("model")) WHERE "listings"."status" in ('active', 'under_offer');--> statement-breakpoint
 CREATE INDEX "listings_search" ON "listings" USING gin ("search");--> statement-breakpoint
 CREATE INDEX "listings_search_trgm" ON "listings" USING gin ("search_text" gin_trgm_ops);--> statement-breakpoint

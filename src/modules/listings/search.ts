@@ -150,33 +150,51 @@ async function scopeOf(search: Search, sort: Sort): Promise<string> {
   return `listings:${sort}:${Buffer.from(digest).toString('base64url').slice(0, 22)}`;
 }
 
+/**
+ * How `q` matches and ranks. Full text first: every word, as a prefix, ranked by weight (a
+ * title over a description over a place). When that finds nothing under the other filters,
+ * the query is taken as misspelt and compared by trigrams with titles, makes, models and
+ * cities. Trigrams rank every candidate row, so they are the fallback, not the rule. A search
+ * takes the same branch on every page while the listings stay as they are.
+ */
+async function textMatch(tx: Ctx, q: string, filters: SQL[]): Promise<{ match: SQL; rank: SQL }> {
+  const words = prefixQuery(q);
+  if (!words) {
+    throw new BadRequest('validation-failed', 'The search needs a word.', {
+      errors: [{ path: 'query.q', message: 'expected at least one letter or digit' }],
+    });
+  }
+  const tsquery = sql`to_tsquery('simple', ${words})`;
+  const exact = sql`${listings.search} @@ ${tsquery}`;
+  const [found] = await tx.db
+    .select({ id: listings.id })
+    .from(listings)
+    .where(and(...filters, exact))
+    .limit(1);
+  // Rounded so the cursor holds the exact value the next page compares with.
+  if (found)
+    return { match: exact, rank: sql`round(ts_rank(${listings.search}, ${tsquery})::numeric, 6)` };
+  const text = q.toLowerCase();
+  await tx.db.execute(
+    sql`select set_config('pg_trgm.word_similarity_threshold', ${String(TYPO_THRESHOLD)}, true)`,
+  );
+  return {
+    match: sql`${listings.searchText} %> ${text}`,
+    rank: sql`round(word_similarity(${text}, ${listings.searchText})::numeric, 6)`,
+  };
+}
+
 export async function searchListings(ctx: Ctx, search: Search): Promise<Page<ListingSummaryView>> {
   const sort: Sort = search.sort ?? (search.q ? 'relevance' : 'newest');
   const where = conditions(search);
-  let rank: SQL = sql`null::numeric`;
-  if (search.q) {
-    const tsquery = prefixQuery(search.q);
-    if (!tsquery) {
-      throw new BadRequest('validation-failed', 'The search needs a word.', {
-        errors: [{ path: 'query.q', message: 'expected at least one letter or digit' }],
-      });
-    }
-    const text = search.q.toLowerCase();
-    const query = sql`to_tsquery('simple', ${tsquery})`;
-    where.push(sql`(${listings.search} @@ ${query} or ${listings.searchText} %> ${text})`);
-    // Rounded so the cursor holds the exact value the next page compares with.
-    rank = sql`round((ts_rank(${listings.search}, ${query}) + word_similarity(${text}, ${listings.searchText}))::numeric, 6)`;
-  }
   const distance = search.near
     ? sql`round(earth_distance(${earth(search.near.lat, search.near.lng)}, ${earth(listings.lat, listings.lng)}))::integer`
     : sql`null::integer`;
   const scope = await scopeOf(search, sort);
   const page = await withTransaction(ctx, async (tx) => {
-    if (search.q) {
-      await tx.db.execute(
-        sql`select set_config('pg_trgm.word_similarity_threshold', ${String(TYPO_THRESHOLD)}, true)`,
-      );
-    }
+    const text = search.q ? await textMatch(tx, search.q, where) : undefined;
+    if (text) where.push(text.match);
+    const rank = text?.rank ?? sql`null::numeric`;
     return keysetPage<Found>({
       scope,
       keys: sortKeys(sort, rank, distance),

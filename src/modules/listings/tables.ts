@@ -128,8 +128,9 @@ export const listings = pgTable(
     index('listings_public_price_asc')
       .on(sql`(${t.featuredUntil} is not null) desc`, t.priceAmount.asc(), t.id.asc())
       .where(isPublic(t.status)),
-    index('listings_public_place')
-      .on(t.kind, sql`lower(${t.city})`, t.purpose)
+    // A city is the filter nearly every browse has: its newest page is an index range.
+    index('listings_public_city_newest')
+      .on(sql`lower(${t.city})`, sql`(${t.featuredUntil} is not null)`, t.publishedAt, t.id)
       .where(isPublic(t.status)),
     index('listings_public_make')
       .on(sql`lower(${t.make})`, sql`lower(${t.model})`)
