@@ -4,10 +4,11 @@ import { favoriteRoutes } from './routes/favorites.ts';
 import { listingRoutes } from './routes/listings.ts';
 import { photoRoutes } from './routes/photos.ts';
 import { searchRoutes } from './routes/search.ts';
+import { similarRoutes } from './routes/similar.ts';
 
 const routes = createRouter();
-// Search first: its GET /listings/{id}/similar must not be read as a listing id route.
-for (const part of [searchRoutes, listingRoutes, photoRoutes, favoriteRoutes]) {
+// Search and similar before the id routes: /listings/{id}/similar must not be read as one.
+for (const part of [searchRoutes, similarRoutes, listingRoutes, photoRoutes, favoriteRoutes]) {
   routes.route('/', part);
 }
 

@@ -1,7 +1,8 @@
 import { expect } from 'vitest';
-import { type SignedIn, signedInUser } from '../../../test/factories.ts';
+import { createUser, type SignedIn, signedInUser, signIn } from '../../../test/factories.ts';
 import type { TestApp } from '../../../test/harness.ts';
 import type { Role } from '../../platform/http/auth.ts';
+import { userRoles } from '../identity/tables.ts';
 import type { ListingSummaryView, ListingView } from './views.ts';
 
 /** Listing bodies and listers for the listings tests. */
@@ -65,6 +66,16 @@ export function vehicleBody(overrides: Body = {}): Body {
 /** A signed-in user holding a lister role (owner unless told). */
 export function lister(t: TestApp, role: Role = 'owner'): Promise<SignedIn> {
   return signedInUser(t, { roles: [role] });
+}
+
+/** A buyer who asked to be an agent or broker and whose KYC check has not finished. */
+export async function pendingLister(
+  t: TestApp,
+  role: 'agent' | 'broker' = 'agent',
+): Promise<SignedIn> {
+  const user = await createUser(t);
+  await t.database.db.insert(userRoles).values({ userId: user.id, role, status: 'pending' });
+  return signIn(t, user);
 }
 
 export async function createDraft(t: TestApp, who: SignedIn, body: Body): Promise<ListingView> {

@@ -92,8 +92,13 @@ export const VehicleAttributes = z
       .string()
       .trim()
       .toUpperCase()
-      .regex(/^[A-HJ-NPR-Z0-9]{5,17}$/, {
-        message: 'expected a VIN: up to 17 letters and digits, without I, O or Q',
+      // A 17-character VIN never holds I, O or Q; an older or Japanese-market chassis number
+      // is shorter and may have a hyphen (NZE121-3123456).
+      .regex(/^(?:[A-HJ-NPR-Z0-9]{17}|[A-Z0-9][A-Z0-9-]{3,15})$/, {
+        message:
+          'expected a 17-character VIN (letters and digits, no I, O or Q) or a shorter chassis number',
+        // A malformed VIN has no check digit worth reporting as well.
+        abort: true,
       })
       .refine(isValidVin, { message: 'the VIN check digit (9th character) does not match' })
       .nullable()
@@ -141,7 +146,14 @@ export const ListingCreate = z
       vehicle: VehicleAttributes,
     }),
   ])
-  .superRefine(rentPeriodMatchesPurpose)
+  // Checked even when other fields are wrong, so one answer names every bad field; not when
+  // the period itself is already named, nor on a body that is no object.
+  .superRefine(rentPeriodMatchesPurpose, {
+    when: ({ value, issues }) =>
+      typeof value === 'object' &&
+      value !== null &&
+      !issues.some((issue) => issue.path?.[0] === 'rentPeriod'),
+  })
   .openapi('ListingCreate');
 
 export type ListingInput = z.infer<typeof ListingCreate>;
@@ -159,6 +171,8 @@ export const ListingUpdate = z
   .partial()
   .refine((value) => Object.values(value).some((v) => v !== undefined), {
     message: 'give at least one field to change',
+    // A body holding only wrong fields is told about those, not that it is empty.
+    when: ({ issues }) => issues.length === 0,
   })
   .openapi('ListingUpdate');
 

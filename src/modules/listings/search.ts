@@ -145,7 +145,8 @@ async function scopeOf(search: Search, sort: Sort): Promise<string> {
   const { cursor: _cursor, limit: _limit, ...rest } = search;
   const digest = await crypto.subtle.digest(
     'SHA-256',
-    new TextEncoder().encode(JSON.stringify(rest, Object.keys(rest).sort())),
+    // Sorted top-level keys; nested values (near, bbox) are built in one order by the schema.
+    new TextEncoder().encode(JSON.stringify(Object.fromEntries(Object.entries(rest).sort()))),
   );
   return `listings:${sort}:${Buffer.from(digest).toString('base64url').slice(0, 22)}`;
 }

@@ -26,17 +26,14 @@ export const Currency = z
   })
   .openapi({ example: 'ETB' });
 
-/** The largest amount in minor units: past it a JavaScript number loses whole units. */
-export const MAX_AMOUNT = Number.MAX_SAFE_INTEGER;
-
 /** Money as the API conventions have it: an integer in minor units and its currency. */
 export const Money = z
   .object({
+    // int() also keeps to the safe integers, past which a JSON number loses whole units.
     amount: z
       .number()
       .int({ message: 'expected an integer amount in minor units (cents, santim)' })
       .positive()
-      .max(MAX_AMOUNT)
       .openapi({ example: 1250000, description: 'In minor units: 1250000 ETB is 12,500.00 birr.' }),
     currency: Currency,
   })
