@@ -1,7 +1,17 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Executor } from './db/client.ts';
 import type { EventBus } from './events/events.ts';
 import type { AppEnv, Ctx } from './http/context.ts';
 import type { Jobs } from './jobs/index.ts';
+import type { Logger } from './logger.ts';
+import type { Storage } from './storage/index.ts';
+
+/** What a module's jobs work with. */
+export interface JobDeps {
+  db: Executor;
+  storage: Storage;
+  log: Logger;
+}
 
 /** What a module hands the app: routes (mounted under /api/v1), demo data, subscribers, jobs. */
 export interface Module {
@@ -13,6 +23,9 @@ export interface Module {
   readonly seed?: (ctx: Ctx) => Promise<void>;
   /** Subscribes the module's event handlers. */
   readonly subscribe?: (events: EventBus) => void;
-  /** Registers the module's job handlers (every process that runs jobs calls it). */
-  readonly registerJobs?: (jobs: Jobs) => void;
+  /**
+   * Registers the module's job handlers (every process that runs jobs calls it). A job has
+   * no request behind it: `deps` are what it may read and write.
+   */
+  readonly registerJobs?: (jobs: Jobs, deps: JobDeps) => void;
 }

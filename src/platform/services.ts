@@ -33,7 +33,7 @@ export interface Services {
 
 export interface ServicesOptions {
   config: Config;
-  /** Where the development outboxes write when mail or SMS has no provider. */
+  /** Where module jobs, and the development outboxes of mail and SMS, read and write. */
   db: Executor;
   log: Logger;
   redis?: Redis | undefined;
@@ -48,7 +48,6 @@ export function createServices(options: ServicesOptions): Services {
   const events = new EventBus(relay);
   for (const module of modules) module.subscribe?.(events);
   const jobs = createJobs({ ...shared, prefix, log });
-  for (const module of modules) module.registerJobs?.(jobs);
   const storage = createStorage(
     config.s3 ?? {
       root: join(config.dataDir, 'files'),
@@ -56,6 +55,7 @@ export function createServices(options: ServicesOptions): Services {
       signingSecret: config.jwtSecret,
     },
   );
+  for (const module of modules) module.registerJobs?.(jobs, { db, storage, log });
   registerImageJobs(jobs, storage);
   // Mail and SMS go out from jobs, with retries, in whichever process runs them.
   registerMessagingJobs(

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import sharp, { type Sharp } from 'sharp';
+import sharp from 'sharp';
 import { v7 as uuidv7 } from 'uuid';
 import { audit } from '../../platform/audit/audit.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
@@ -12,6 +12,7 @@ import {
   inspectUpload,
   type Storage,
   variantKey,
+  withoutMetadata,
 } from '../../platform/storage/index.ts';
 import { users } from './tables.ts';
 import { lockUser } from './users.ts';
@@ -36,24 +37,6 @@ export async function avatarOf(storage: Storage, key: string | null): Promise<Av
     }),
   );
   return { url: await storage.url(key), variants };
-}
-
-const ENCODERS: Record<string, (image: Sharp) => Sharp> = {
-  jpg: (image) => image.jpeg(),
-  png: (image) => image.png(),
-  webp: (image) => image.webp(),
-  gif: (image) => image.gif(),
-  avif: (image) => image.avif(),
-};
-
-/**
- * The image re-encoded in its own format, upright, without its metadata: an avatar is public,
- * and a phone photo's EXIF carries where it was taken.
- */
-async function withoutMetadata(bytes: Uint8Array, ext: string): Promise<Uint8Array> {
-  const encode = ENCODERS[ext];
-  if (!encode) throw new Error(`no encoder for .${ext}`);
-  return encode(sharp(bytes, { autoOrient: true, animated: true })).toBuffer();
 }
 
 /** Removes an avatar and its variants; a failure only leaves an orphan file, so it is logged. */

@@ -1,5 +1,6 @@
 import { createRouter } from '../../platform/http/router.ts';
 import type { Module } from '../../platform/module.ts';
+import { registerPhotoJobs } from './photos.ts';
 import { favoriteRoutes } from './routes/favorites.ts';
 import { listingRoutes } from './routes/listings.ts';
 import { photoRoutes } from './routes/photos.ts';
@@ -16,4 +17,5 @@ for (const part of [searchRoutes, similarRoutes, listingRoutes, photoRoutes, fav
 export const listingsModule: Module = {
   name: 'listings',
   routes,
+  registerJobs: registerPhotoJobs,
 };

@@ -152,7 +152,7 @@ export async function listingToChange(ctx: Ctx, id: string): Promise<Listed> {
 }
 
 /** Records an admin's change to someone else's listing; owners' own edits are not audited. */
-async function auditIfStaff(ctx: Ctx, row: Listed, action: string, after: unknown) {
+export async function auditIfStaff(ctx: Ctx, row: Listed, action: string, after: unknown) {
   if (ctx.actor && ctx.actor.userId !== row.ownerId) {
     await audit(ctx, {
       action,

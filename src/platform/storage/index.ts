@@ -25,6 +25,7 @@ export type {
   ImageVariant,
   ImageVariantJob,
   InspectedUpload,
+  StoredVariant,
   UploadKind,
   UploadRules,
 } from './uploads.ts';
@@ -33,9 +34,11 @@ export {
   IMAGE_VARIANT_JOB,
   IMAGE_VARIANT_WIDTHS,
   inspectUpload,
+  makeImageVariants,
   processImage,
   registerImageJobs,
   variantKey,
+  withoutMetadata,
 } from './uploads.ts';
 
 /** S3 when a bucket is given; local files otherwise. */

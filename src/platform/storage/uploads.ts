@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { fileTypeFromBuffer } from 'file-type';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { DomainError, Invalid } from '../http/errors.ts';
 import type { Jobs } from '../jobs/index.ts';
 import type { Storage } from './storage.ts';
@@ -113,6 +113,51 @@ export function variantKey(key: string, width: number): string {
   return `${dir === '.' ? '' : `${dir}/`}${name}-${width}.webp`;
 }
 
+const ENCODERS: Record<string, (image: Sharp) => Sharp> = {
+  jpg: (image) => image.jpeg(),
+  png: (image) => image.png(),
+  webp: (image) => image.webp(),
+  gif: (image) => image.gif(),
+  avif: (image) => image.avif(),
+};
+
+/**
+ * An image that inspectUpload accepted, re-encoded in its own format (`ext` as it told),
+ * upright, without its metadata: a public image must not carry the EXIF of a phone photo,
+ * which says where it was taken.
+ */
+export async function withoutMetadata(bytes: Uint8Array, ext: string): Promise<Uint8Array> {
+  const encode = ENCODERS[ext];
+  if (!encode) throw new Error(`no encoder for .${ext}`);
+  return encode(sharp(bytes, { autoOrient: true, animated: true })).toBuffer();
+}
+
+export interface StoredVariant {
+  key: string;
+  width: number;
+  height: number;
+}
+
+/**
+ * Makes the variants of the original stored at `key` and stores them (public WebP) beside it.
+ * Resolves to what it stored: nothing when the original is gone, as when it was deleted
+ * before a job's turn.
+ */
+export async function makeImageVariants(storage: Storage, key: string): Promise<StoredVariant[]> {
+  const original = await storage.get(key);
+  if (!original) return [];
+  const bytes = new Uint8Array(await new Response(original.body).arrayBuffer());
+  const variants = await processImage(bytes);
+  // Same keys on every run, so a retried job overwrites what a failed one left.
+  return Promise.all(
+    variants.map(async ({ width, height, bytes: webp }) => {
+      const stored = variantKey(key, width);
+      await storage.put(stored, webp, { contentType: 'image/webp', visibility: 'public' });
+      return { key: stored, width, height };
+    }),
+  );
+}
+
 export const IMAGE_VARIANT_JOB = 'image.variants';
 
 export interface ImageVariantJob {
@@ -123,19 +168,6 @@ export interface ImageVariantJob {
 /** The job making an original's variants: `jobs.enqueue(IMAGE_VARIANT_JOB, { key })`. */
 export function registerImageJobs(jobs: Jobs, storage: Storage): void {
   jobs.register<ImageVariantJob>(IMAGE_VARIANT_JOB, async ({ key }) => {
-    const original = await storage.get(key);
-    // Deleted before the job's turn: there is nothing left to make variants of.
-    if (!original) return;
-    const bytes = new Uint8Array(await new Response(original.body).arrayBuffer());
-    const variants = await processImage(bytes);
-    // Same keys on every run, so a retried job overwrites what a failed one left.
-    await Promise.all(
-      variants.map((variant) =>
-        storage.put(variantKey(key, variant.width), variant.bytes, {
-          contentType: 'image/webp',
-          visibility: 'public',
-        }),
-      ),
-    );
+    await makeImageVariants(storage, key);
   });
 }
