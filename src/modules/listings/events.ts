@@ -24,3 +24,12 @@ export const listingArchived = defineEvent(
   'listing.archived',
   z.object({ ...listingRef, by: z.uuid() }),
 );
+
+/** Photos stored and committed: their variants are made from here, never before the commit. */
+export const listingPhotosAdded = defineEvent(
+  'listing.photos_added',
+  z.object({
+    ...listingRef,
+    photos: z.array(z.object({ photoId: z.uuid(), key: z.string() })),
+  }),
+);

@@ -2,7 +2,7 @@ import { and, count, eq, gt, gte, lt, lte, sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { v7 as uuidv7 } from 'uuid';
 import { withTransaction } from '../../platform/db/transaction.ts';
-import { publish } from '../../platform/events/events.ts';
+import { type EventBus, publish } from '../../platform/events/events.ts';
 import type { Ctx } from '../../platform/http/context.ts';
 import { Conflict, DomainError, Invalid, NotFound } from '../../platform/http/errors.ts';
 import type { Jobs } from '../../platform/jobs/index.ts';
@@ -16,7 +16,7 @@ import {
   variantKey,
   withoutMetadata,
 } from '../../platform/storage/index.ts';
-import { listingUpdated } from './events.ts';
+import { listingPhotosAdded, listingUpdated } from './events.ts';
 import { auditIfStaff, listingToChange } from './listings.ts';
 import { listingPhotos, listings, type PhotoRow } from './tables.ts';
 import { type Listed, type ListingView, listingColumns, listingView } from './views.ts';
@@ -28,12 +28,6 @@ import { MAX_PHOTOS } from './vocabulary.ts';
  */
 
 export const PHOTO_VARIANT_JOB = 'listings.photo-variants';
-
-/**
- * With retries backing off from 1 s (the jobs' default), doubling: about two minutes in all
- * for an upload whose transaction is still open (see makePhotoVariants).
- */
-const VARIANT_JOB_ATTEMPTS = 8;
 
 export interface PhotoVariantJob {
   photoId: string;
@@ -237,6 +231,14 @@ export async function addPhotos(
           isPrimary: existing === 0 && index === 0,
         })),
       );
+      await publish(tx, listingPhotosAdded, {
+        aggregateId: listingId,
+        payload: {
+          listingId,
+          ownerId: row.ownerId,
+          photos: photos.map((photo) => ({ photoId: photo.id, key: photo.key })),
+        },
+      });
       return photosChanged(tx, row, { added: photos.map((photo) => photo.id) });
     });
   } catch (error) {
@@ -246,15 +248,6 @@ export async function addPhotos(
     );
     throw error;
   }
-  await Promise.all(
-    photos.map((photo) =>
-      ctx.jobs.enqueue(
-        PHOTO_VARIANT_JOB,
-        { photoId: photo.id, key: photo.key } satisfies PhotoVariantJob,
-        { attempts: VARIANT_JOB_ATTEMPTS },
-      ),
-    ),
-  );
   return listingView(ctx.db, ctx.storage, updated);
 }
 
@@ -357,10 +350,8 @@ export async function deletePhoto(ctx: Ctx, listingId: string, photoId: string):
 
 /**
  * Makes a photo's variants and records them on its row. With no row to record them on, the
- * variants go again: the photo may have been deleted while they were made, after its deletion
- * removed its files. Its original still there means the row may yet come: the upload's
- * transaction can be part of a longer one that has not committed (demo data), so the job
- * fails and its retry looks again.
+ * photo was deleted while they were made, after its deletion removed its files: the variants
+ * go too.
  */
 async function makePhotoVariants(
   { db, storage }: { db: JobDeps['db']; storage: Storage },
@@ -378,11 +369,26 @@ async function makePhotoVariants(
     .returning({ id: listingPhotos.id });
   if (recorded.length > 0) return;
   await Promise.all(made.map((variant) => storage.delete(variant.key)));
-  if (await storage.head(key)) {
-    throw new Error(`listing photo ${photoId} is not in the database, yet its original is stored`);
-  }
 }
 
 export function registerPhotoJobs(jobs: Jobs, deps: JobDeps): void {
   jobs.register<PhotoVariantJob>(PHOTO_VARIANT_JOB, (data) => makePhotoVariants(deps, data));
+}
+
+/**
+ * Queues the variants of committed photos. Through the outbox, because an upload can be part
+ * of a longer transaction (the demo data): a job queued from inside it could run before the
+ * photo's row exists, or be lost with the process that held the transaction.
+ */
+export function subscribePhotoEvents(events: EventBus): void {
+  events.subscribe(listingPhotosAdded, 'listings.queue-photo-variants', async (event, ctx) => {
+    await Promise.all(
+      event.payload.photos.map(({ photoId, key }) =>
+        // The relay delivers at least once; the job id keeps a second delivery from a second job.
+        ctx.jobs.enqueue(PHOTO_VARIANT_JOB, { photoId, key } satisfies PhotoVariantJob, {
+          jobId: `photo-variants-${photoId}`,
+        }),
+      ),
+    );
+  });
 }
