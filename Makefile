@@ -22,7 +22,7 @@ VITEST := node_modules/.bin/vitest
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379
 
-.PHONY: help run test test-services lint format typecheck migrate db-generate seed create-admin bench clean
+.PHONY: help run test test-services lint format typecheck migrate db-generate seed create-admin bench bench-listings clean
 
 help: ## Show the targets
 	@echo "Mercato: make <target>"
@@ -64,14 +64,18 @@ db-generate: $(DEPS) ## Generate a migration from the tables: make db-generate N
 	@test -n "$(NAME)" || { echo "usage: make db-generate NAME=what_it_does (e.g. create_listings)"; exit 2; }
 	node_modules/.bin/drizzle-kit generate --name $(NAME)
 
-seed: $(DEPS) ## Load the demo data into the configured database (once)
-	node scripts/seed.ts
+seed: $(DEPS) ## Load the demo data (once), or generated listings: make seed ARGS="--listings 100000"
+	node scripts/seed.ts $(ARGS)
 
 create-admin: $(DEPS) ## Create an admin, or make an account one: make create-admin EMAIL=... PASSWORD=...
 	scripts/create-admin $${EMAIL:+--email "$$EMAIL"} $${PASSWORD:+--password "$$PASSWORD"}
 
 bench: $(DEPS) ## Run the benchmarks in bench/ and print their ratios
 	node bench/run.ts
+	node bench/listings.ts
+
+bench-listings: $(DEPS) ## Load-test the listing endpoints against a bare node:http server
+	node bench/listings.ts
 
 clean: ## Remove installed dependencies, the local Node and coverage (keeps .data)
 	rm -rf node_modules .tools coverage

@@ -10,6 +10,7 @@ import { passwordlessRoutes } from './routes/passwordless.ts';
 import { profileRoutes } from './routes/profile.ts';
 
 export { authenticatorFor } from './authenticator.ts';
+export { ensureSeedAccounts, type SeedAccount } from './seed.ts';
 export type { UserView } from './users.ts';
 export { pendingRoles } from './users.ts';
 

@@ -1,11 +1,12 @@
 import { createRouter } from '../../platform/http/router.ts';
 import type { Module } from '../../platform/module.ts';
-import { registerPhotoJobs } from './photos.ts';
+import { registerPhotoJobs, subscribePhotoEvents } from './photos.ts';
 import { favoriteRoutes } from './routes/favorites.ts';
 import { listingRoutes } from './routes/listings.ts';
 import { photoRoutes } from './routes/photos.ts';
 import { searchRoutes } from './routes/search.ts';
 import { similarRoutes } from './routes/similar.ts';
+import { seedDemoListings } from './seed.ts';
 
 const routes = createRouter();
 // Search and similar before the id routes: /listings/{id}/similar must not be read as one.
@@ -17,5 +18,7 @@ for (const part of [searchRoutes, similarRoutes, listingRoutes, photoRoutes, fav
 export const listingsModule: Module = {
   name: 'listings',
   routes,
+  seed: seedDemoListings,
+  subscribe: subscribePhotoEvents,
   registerJobs: registerPhotoJobs,
 };

@@ -33,7 +33,7 @@ const isPublicStatus = (status: ListingStatus) =>
   (PUBLIC_STATUSES as readonly ListingStatus[]).includes(status);
 
 /** Columns for a validated listing; the other kind's columns are cleared. */
-function columnsOf(input: ListingInput) {
+export function columnsOf(input: ListingInput) {
   const { location, price } = input;
   const common = {
     kind: input.kind,

@@ -1,0 +1,302 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon, { type Result } from 'autocannon';
+import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import { progress } from '../scripts/progress.ts';
+import { parseConfig } from '../src/config.ts';
+import { modules } from '../src/modules/index.ts';
+import { CITIES, minorUnits } from '../src/modules/listings/generate.ts';
+import { loadListings } from '../src/modules/listings/seed.ts';
+import { openDatabase, selectRows } from '../src/platform/db/client.ts';
+import { createLogger } from '../src/platform/logger.ts';
+import { assemble, MIGRATIONS_DIR } from '../src/runtimes/bootstrap.ts';
+
+/**
+ * The listing endpoints under load: the real app (src/runtimes/node.ts, its own process, as
+ * deployed) against a bare node:http server answering a fixed JSON, both driven by autocannon
+ * from this process in the same run. The ratio says what the framework, validation, logging
+ * and the database cost per request on this machine.
+ *
+ *   make bench-listings                           100,000 listings on PGlite
+ *   BENCH_LISTINGS=1000000 make bench-listings    a million
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres make bench-listings
+ *     (a scratch database is created on that server and dropped at the end)
+ *
+ * BENCH_DURATION (seconds per scenario, 10), BENCH_WARMUP (seconds before each, 2),
+ * BENCH_CONNECTIONS (10), BENCH_LOG_LEVEL (the app's, info as in production).
+ */
+
+const ROOT = join(import.meta.dirname, '..');
+
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw.replaceAll('_', ''));
+  if (!Number.isInteger(value) || value < 0) {
+    console.error(`${name} must be a whole number, not ${raw}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const LISTINGS = envInt('BENCH_LISTINGS', 100_000);
+const DURATION = envInt('BENCH_DURATION', 10);
+const WARMUP = envInt('BENCH_WARMUP', 2);
+const CONNECTIONS = envInt('BENCH_CONNECTIONS', 10);
+const SERVER_URL = process.env.BENCH_DATABASE_URL || undefined;
+const SAMPLE_IDS = 1_000;
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+/** A scratch database on the server, migrated, dropped by `drop()`. */
+async function scratchDatabase(serverUrl: string) {
+  const name = `mercato_bench_${Date.now()}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+/** Migrates, loads the listings, and picks ids for the single-listing scenario. */
+async function prepare(databaseUrl: string | undefined, dataDir: string): Promise<string[]> {
+  const config = parseConfig({ DATABASE_URL: databaseUrl, DATA_DIR: dataDir });
+  const log = createLogger({ level: 'warn', pretty: false });
+  const database = await openDatabase({ url: databaseUrl, dataDir, poolSize: 2 });
+  const parts = assemble({ config, log, database, modules });
+  try {
+    await database.migrate(MIGRATIONS_DIR);
+    const bar = progress(`loading listings into ${database.kind}`, LISTINGS);
+    await loadListings(parts.ctx('bench'), { count: LISTINGS, onProgress: bar.update });
+    bar.finish();
+    const rows = await selectRows<{ id: string }>(
+      database.db,
+      sql`select id from listings order by random() limit ${SAMPLE_IDS}`,
+    );
+    return rows.map((r) => r.id);
+  } finally {
+    await parts.close();
+  }
+}
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Runs `args` with node and waits until `readyPath` answers 200; its output goes to `logFile`. */
+async function startProcess(
+  args: string[],
+  env: Record<string, string>,
+  readyPath: string,
+  logFile: string,
+  cwd: string,
+): Promise<Started> {
+  const port = await freePort();
+  const out = openSync(logFile, 'w');
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { PATH: process.env.PATH, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(
+        `${args.join(' ')} exited with ${child.exitCode}:\n${readFileSync(logFile, 'utf8').slice(-2_000)}`,
+      );
+    }
+    const res = await fetch(`${url}${readyPath}`).catch(() => undefined);
+    if (res?.ok) break;
+    if (Date.now() > deadline) throw new Error(`${args.join(' ')} did not answer within 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    child,
+    url,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** What a minimal Node server answers: the baseline for the ratio. */
+const BARE_SERVER = `
+import { createServer } from 'node:http';
+const body = JSON.stringify({ id: '01936f0e-7c1a-7000-8000-000000000000', title: 'Bare', price: { amount: 1250000, currency: 'ETB' } });
+createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}).listen(Number(process.env.PORT), process.env.HOST);
+`;
+
+const pick = <T>(values: readonly T[]): T => values[Math.floor(Math.random() * values.length)] as T;
+
+interface Scenario {
+  name: string;
+  path: () => string;
+}
+
+function scenarios(ids: readonly string[]): Scenario[] {
+  const words = [
+    'apartment',
+    'villa garden',
+    'furnished studio',
+    'penthouse',
+    'toyota',
+    'corolla',
+    'hilux',
+    'honda',
+    'bole',
+    'kilimani',
+    'thao dien',
+    'alfama',
+  ];
+  return [
+    { name: 'GET /listings/{id}', path: () => `/api/v1/listings/${pick(ids)}` },
+    {
+      name: 'GET /listings kind+city+price',
+      path: () => {
+        const city = pick(CITIES);
+        const min = minorUnits(city.perM2.sale * 60, city.currency);
+        const max = minorUnits(city.perM2.sale * 150, city.currency);
+        return `/api/v1/listings?kind=property&purpose=sale&city=${encodeURIComponent(city.name)}&currency=${city.currency}&priceMin=${min}&priceMax=${max}`;
+      },
+    },
+    {
+      name: 'GET /listings q=…',
+      path: () => `/api/v1/listings?q=${encodeURIComponent(pick(words))}`,
+    },
+    {
+      name: 'GET /listings near, 2 km',
+      path: () => {
+        const place = pick(pick(CITIES).neighbourhoods);
+        return `/api/v1/listings?near=${place.lat},${place.lng}&radiusKm=2`;
+      },
+    },
+  ];
+}
+
+async function load(url: string, path: () => string, seconds: number): Promise<Result> {
+  return autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }],
+  });
+}
+
+interface Row {
+  name: string;
+  result?: Result;
+  note?: string;
+}
+
+async function measure(url: string, scenario: Scenario): Promise<Row> {
+  const probe = await fetch(`${url}${scenario.path()}`);
+  if (probe.status !== 200) {
+    const detail = (await probe.text()).slice(0, 200);
+    return { name: scenario.name, note: `not measured: answered ${probe.status} ${detail}` };
+  }
+  if (WARMUP > 0) await load(url, scenario.path, WARMUP);
+  const result = await load(url, scenario.path, DURATION);
+  const failed = result.non2xx + result.errors + result.timeouts;
+  return failed > 0
+    ? {
+        name: scenario.name,
+        result,
+        note: `${failed.toLocaleString('en')} failed (non-2xx, errors or timeouts)`,
+      }
+    : { name: scenario.name, result };
+}
+
+function table(rows: Row[], bare: number): string {
+  const head = `${'scenario'.padEnd(32)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'bare/ours'.padStart(10)}`;
+  const lines = rows.map(({ name, result, note }) => {
+    if (!result) return `${name.padEnd(32)} ${note}`;
+    const rate = result.requests.average;
+    const cells = `${name.padEnd(32)} ${Math.round(rate).toLocaleString('en').padStart(9)} ${result.latency.p50.toFixed(1).padStart(8)} ${result.latency.p99.toFixed(1).padStart(8)} ${`${(bare / rate).toFixed(1)}x`.padStart(10)}`;
+    return note ? `${cells}  ${note}` : cells;
+  });
+  return [head, ...lines].join('\n');
+}
+
+const work = await mkdtemp(join(tmpdir(), 'mercato-bench-'));
+const scratch = SERVER_URL ? await scratchDatabase(SERVER_URL) : undefined;
+const started: Started[] = [];
+try {
+  const loadStarted = performance.now();
+  const ids = await prepare(scratch?.url, work);
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+
+  const app = await startProcess(
+    [join(ROOT, 'src/runtimes/node.ts')],
+    {
+      NODE_ENV: 'development',
+      DATA_DIR: work,
+      ...(scratch ? { DATABASE_URL: scratch.url } : {}),
+      SEED_DEMO: 'false',
+      MIGRATE_ON_START: 'false',
+      LOG_PRETTY: 'false',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+    },
+    '/healthz',
+    join(work, 'app.log'),
+    work,
+  );
+  started.push(app);
+  const bareServer = await startProcess(
+    ['--input-type=module', '-e', BARE_SERVER],
+    {},
+    '/',
+    join(work, 'bare.log'),
+    work,
+  );
+  started.push(bareServer);
+
+  const cpu = cpus();
+  console.info(
+    `listings: ${LISTINGS.toLocaleString('en')} on ${scratch ? 'PostgreSQL' : 'PGlite'} (loaded in ${loadSeconds.toFixed(0)} s); ` +
+      `${CONNECTIONS} connections, ${DURATION} s per scenario after ${WARMUP} s of warm-up; ` +
+      `Node ${process.version}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}`,
+  );
+  const bare = await measure(bareServer.url, {
+    name: 'bare node:http, fixed JSON',
+    path: () => '/',
+  });
+  const bareRate = bare.result?.requests.average ?? Number.NaN;
+  const rows = [bare];
+  for (const scenario of scenarios(ids)) {
+    console.error(`measuring ${scenario.name}…`);
+    rows.push(await measure(app.url, scenario));
+  }
+  console.info(table(rows, bareRate));
+} finally {
+  for (const server of started) await server.stop();
+  await scratch?.drop();
+  await rm(work, { recursive: true, force: true });
+}
