@@ -67,6 +67,7 @@ CREATE TABLE "listings" (
           setweight(to_tsvector('simple', "listings"."title" || ' ' || coalesce("listings"."make", '') || ' ' || coalesce("listings"."model", '')), 'A') ||
           setweight(to_tsvector('simple', "listings"."description"), 'B') ||
           setweight(to_tsvector('simple', coalesce("listings"."address", '') || ' ' || "listings"."city" || ' ' || coalesce("listings"."region", '')), 'C')) STORED NOT NULL,
+	"place" "earth" GENERATED ALWAYS AS (ll_to_earth("listings"."lat", "listings"."lng")) STORED NOT NULL,
 	"search_text" text GENERATED ALWAYS AS (lower("listings"."title" || ' ' || coalesce("listings"."make", '') || ' ' || coalesce("listings"."model", '') || ' ' || "listings"."city")) STORED NOT NULL,
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
@@ -93,5 +94,5 @@ CREATE INDEX "listings_public_make" ON "listings" USING btree (lower("make"),low
 CREATE INDEX "listings_search" ON "listings" USING gin ("search");--> statement-breakpoint
 CREATE INDEX "listings_search_trgm" ON "listings" USING gin ("search_text" gin_trgm_ops);--> statement-breakpoint
 CREATE INDEX "listings_features" ON "listings" USING gin ("features");--> statement-breakpoint
-CREATE INDEX "listings_earth" ON "listings" USING gist (ll_to_earth("lat", "lng"));--> statement-breakpoint
+CREATE INDEX "listings_earth" ON "listings" USING gist ("place");--> statement-breakpoint
 CREATE INDEX "listings_point" ON "listings" USING gist (point("lng", "lat"));

@@ -83,7 +83,7 @@ function conditions(search: Search): SQL[] {
   if (search.near) {
     const radiusM = (search.radiusKm ?? DEFAULT_RADIUS_KM) * 1000;
     const centre = earth(search.near.lat, search.near.lng);
-    const place = earth(listings.lat, listings.lng);
+    const place = listings.place;
     // The box lets the GiST index find candidates; the distance trims the box's corners.
     where.push(sql`earth_box(${centre}, ${radiusM}) @> ${place}`);
     where.push(sql`earth_distance(${centre}, ${place}) <= ${radiusM}`);
@@ -189,7 +189,7 @@ export async function searchListings(ctx: Ctx, search: Search): Promise<Page<Lis
   const sort: Sort = search.sort ?? (search.q ? 'relevance' : 'newest');
   const where = conditions(search);
   const distance = search.near
-    ? sql`round(earth_distance(${earth(search.near.lat, search.near.lng)}, ${earth(listings.lat, listings.lng)}))::integer`
+    ? sql`round(earth_distance(${earth(search.near.lat, search.near.lng)}, ${listings.place}))::integer`
     : sql`null::integer`;
   const scope = await scopeOf(search, sort);
   const page = await withTransaction(ctx, async (tx) => {

@@ -61,7 +61,7 @@ export async function similarListings(
 ): Promise<ListingSummaryView[]> {
   const anchor = await visibleListing(ctx, id);
   const here = sql`ll_to_earth(${float(anchor.lat)}, ${float(anchor.lng)})`;
-  const there = sql`ll_to_earth(${listings.lat}, ${listings.lng})`;
+  const there = listings.place;
   const distance = sql`earth_distance(${here}, ${there})`;
   const score = scoreOf(anchor, distance);
   const rows = await ctx.db

@@ -11,9 +11,14 @@ export type ListingSummaryView = z.infer<typeof ListingSummary>;
 export type PhotoView = z.infer<typeof Photo>;
 
 /** Every column but the search ones, which only the database reads. */
-const { search: _search, searchText: _searchText, ...columns } = getTableColumns(listings);
+const {
+  search: _search,
+  searchText: _searchText,
+  place: _place,
+  ...columns
+} = getTableColumns(listings);
 export const listingColumns = columns;
-export type Listed = Omit<ListingRow, 'search' | 'searchText'>;
+export type Listed = Omit<ListingRow, 'search' | 'searchText' | 'place'>;
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
