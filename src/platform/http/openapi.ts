@@ -1,4 +1,5 @@
 import type { OpenAPIHono, z } from '@hono/zod-openapi';
+import { requireUser } from './auth.ts';
 import { ProblemSchema } from './problem.ts';
 
 const DESCRIPTIONS = {
@@ -42,6 +43,9 @@ export const AUTHENTICATED: Record<string, string[]>[] = [
   { [BEARER_SCHEME]: [] },
   { [PASSWORD_SCHEME]: [] },
 ];
+
+/** For a route any signed-in user may call: `createRoute({ ...signedIn, ... })`. */
+export const signedIn = { security: AUTHENTICATED, middleware: requireUser() } as const;
 
 type Operation = {
   security?: unknown[];

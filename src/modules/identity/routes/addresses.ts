@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { CountryCode, optionalText, text } from '../../../platform/http/fields.ts';
-import { jsonBody, problems } from '../../../platform/http/openapi.ts';
+import { jsonBody, problems, signedIn } from '../../../platform/http/openapi.ts';
 import { PageQuery, pageOf } from '../../../platform/http/pagination.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import {
@@ -12,8 +12,7 @@ import {
   updateAddress,
 } from '../addresses.ts';
 import { Phone } from '../schemas.ts';
-
-import { atLeastOneField, IdParams, nothingToChange, signedIn } from './shared.ts';
+import { atLeastOneField, IdParams, nothingToChange } from './shared.ts';
 
 /** The signed-in user's saved addresses: up to MAX_ADDRESSES, exactly one the default. */
 export const addressRoutes = createRouter();

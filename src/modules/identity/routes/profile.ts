@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireActor, requireUser } from '../../../platform/http/auth.ts';
-import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
+import { AUTHENTICATED, jsonBody, problems, signedIn } from '../../../platform/http/openapi.ts';
 import { consumeLimit, policies, rateLimit } from '../../../platform/http/rate-limit.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { IMAGE_VARIANT_WIDTHS } from '../../../platform/storage/index.ts';
@@ -22,7 +22,7 @@ import {
   User,
 } from '../schemas.ts';
 import { endSession, listSessions } from '../sessions.ts';
-import { atLeastOneField, IdParams, limitAccount, nothingToChange, signedIn } from './shared.ts';
+import { atLeastOneField, IdParams, limitAccount, nothingToChange } from './shared.ts';
 
 /** The signed-in user's own account: profile, contact details, avatar, addresses, roles, devices. */
 export const profileRoutes = createRouter();

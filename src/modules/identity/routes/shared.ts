@@ -1,8 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { requireUser } from '../../../platform/http/auth.ts';
 import type { AppEnv } from '../../../platform/http/context.ts';
-import { AUTHENTICATED } from '../../../platform/http/openapi.ts';
 import { consumeLimit, policies } from '../../../platform/http/rate-limit.ts';
 import { channelOf, type Identifier } from '../users.ts';
 
@@ -11,9 +9,6 @@ export async function limitAccount(c: Context<AppEnv>, identifier: Identifier): 
   const policy = policies.authAccount(c.get('ctx').config);
   await consumeLimit(c, policy, `account:${channelOf(identifier).destination}`);
 }
-
-/** For routes any signed-in user may call. */
-export const signedIn = { security: AUTHENTICATED, middleware: requireUser() } as const;
 
 export const IdParams = z.object({ id: z.uuid() });
 

@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireUser } from '../../../platform/http/auth.ts';
-import { AUTHENTICATED, problems } from '../../../platform/http/openapi.ts';
+import { problems, signedIn } from '../../../platform/http/openapi.ts';
 import { PageQuery, pageOf } from '../../../platform/http/pagination.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { listFavorites, removeFavorite, saveFavorite } from '../favorites.ts';
@@ -10,7 +9,6 @@ import { FavoriteItem } from '../schemas.ts';
 export const favoriteRoutes = createRouter();
 
 const tags = ['Favorites'];
-const signedIn = { security: AUTHENTICATED, middleware: requireUser() } as const;
 
 const FavoriteParams = z.object({
   listingId: z.uuid().openapi({ param: { name: 'listingId', in: 'path' } }),

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireUser } from '../../../platform/http/auth.ts';
-import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
+import { AUTHENTICATED, jsonBody, problems, signedIn } from '../../../platform/http/openapi.ts';
 import { PageQuery, pageOf } from '../../../platform/http/pagination.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 
@@ -21,7 +21,6 @@ import { LISTING_STATUSES } from '../vocabulary.ts';
 export const listingRoutes = createRouter();
 
 const tags = ['Listings'];
-const signedIn = { security: AUTHENTICATED, middleware: requireUser() } as const;
 
 export const ListingParams = z.object({
   id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }),

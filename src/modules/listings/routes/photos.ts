@@ -1,7 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireUser } from '../../../platform/http/auth.ts';
 import { optionalText } from '../../../platform/http/fields.ts';
-import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
+import { jsonBody, problems, signedIn } from '../../../platform/http/openapi.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { addPhotos, deletePhoto, updatePhoto } from '../photos.ts';
 import { Listing } from '../schemas.ts';
@@ -12,7 +11,6 @@ import { ListingParams } from './listings.ts';
 export const photoRoutes = createRouter();
 
 const tags = ['Listings'];
-const signedIn = { security: AUTHENTICATED, middleware: requireUser() } as const;
 
 const PhotoParams = ListingParams.extend({
   photoId: z.uuid().openapi({ param: { name: 'photoId', in: 'path' } }),
