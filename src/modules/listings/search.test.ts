@@ -780,6 +780,11 @@ describe('GET /api/v1/listings?q= full text', () => {
     expect((await found({ q: 'quiet gardn penthouse' }))[0]).toBe('title');
   });
 
+  it('finds a listing through a typo in one word of several, every word still counting', async () => {
+    expect(await found({ q: 'apartmnt lift' })).toEqual(['apartment']);
+    expect(await found({ q: 'apartmnt xylophone' })).toEqual([]);
+  });
+
   it('finds nothing for a word no listing is near', async () => {
     expect(await found({ q: 'xylophone' })).toEqual([]);
   });

@@ -20,19 +20,14 @@ import { PUBLIC_STATUSES } from './vocabulary.ts';
  */
 const TYPO_THRESHOLD = 0.45;
 
-/** Letters and digits only, so a client's text can never be tsquery syntax. */
-function prefixQuery(q: string): string | undefined {
+/** The words of a query: letters and digits only, so they can never be tsquery syntax. */
+function wordsOf(q: string): string[] {
   const words =
     q
       .normalize('NFKC')
       .toLowerCase()
       .match(/[\p{L}\p{N}]+/gu) ?? [];
-  return words.length === 0
-    ? undefined
-    : words
-        .slice(0, 12)
-        .map((w) => `${w}:*`)
-        .join(' & ');
+  return words.slice(0, 12);
 }
 
 /** The condition `fn` makes of a filter the query has; none when it is absent. */
@@ -154,18 +149,18 @@ async function scopeOf(search: Search, sort: Sort): Promise<string> {
 /**
  * How `q` matches and ranks. Full text first: every word, as a prefix, ranked by weight (a
  * title over a description over a place). When that finds nothing under the other filters,
- * the query is taken as misspelt and compared by trigrams with titles, makes, models and
- * cities. Trigrams rank every candidate row, so they are the fallback, not the rule. A search
- * takes the same branch on every page while the listings stay as they are.
+ * the query is taken as misspelt: each word is compared by trigrams with the words of titles,
+ * makes, models and cities. Trigrams rank every candidate row, so they are the fallback, not
+ * the rule. A search takes the same branch on every page while the listings stay as they are.
  */
 async function textMatch(tx: Ctx, q: string, filters: SQL[]): Promise<{ match: SQL; rank: SQL }> {
-  const words = prefixQuery(q);
-  if (!words) {
+  const words = wordsOf(q);
+  if (words.length === 0) {
     throw new BadRequest('validation-failed', 'The search needs a word.', {
       errors: [{ path: 'query.q', message: 'expected at least one letter or digit' }],
     });
   }
-  const tsquery = sql`to_tsquery('simple', ${words})`;
+  const tsquery = sql`to_tsquery('simple', ${words.map((word) => `${word}:*`).join(' & ')})`;
   const exact = sql`${listings.search} @@ ${tsquery}`;
   const [found] = await tx.db
     .select({ id: listings.id })
@@ -175,13 +170,14 @@ async function textMatch(tx: Ctx, q: string, filters: SQL[]): Promise<{ match: S
   // Rounded so the cursor holds the exact value the next page compares with.
   if (found)
     return { match: exact, rank: sql`round(ts_rank(${listings.search}, ${tsquery})::numeric, 6)` };
-  const text = q.toLowerCase();
   await tx.db.execute(
     sql`select set_config('pg_trgm.word_similarity_threshold', ${String(TYPO_THRESHOLD)}, true)`,
   );
+  // Each word on its own: one misspelt word among right ones dilutes a whole-query similarity.
+  const similarity = words.map((word) => sql`word_similarity(${word}, ${listings.searchText})`);
   return {
-    match: sql`${listings.searchText} %> ${text}`,
-    rank: sql`round(word_similarity(${text}, ${listings.searchText})::numeric, 6)`,
+    match: and(...words.map((word) => sql`${listings.searchText} %> ${word}`)) as SQL,
+    rank: sql`round(((${sql.join(similarity, sql` + `)}) / ${words.length})::numeric, 6)`,
   };
 }
 
