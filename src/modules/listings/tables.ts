@@ -105,11 +105,13 @@ export const listings = pgTable(
       ),
     /**
      * The position as earthdistance reads it, stored: computed per row at query time it cost
-     * more than the rest of a radius search.
+     * more than the rest of a radius search. Through earth_position() (a migration), which
+     * pins its search path: ll_to_earth names its types unqualified, and a restore runs with
+     * an empty search path.
      */
     place: earth('place')
       .notNull()
-      .generatedAlwaysAs((): SQL => sql`ll_to_earth(${listings.lat}, ${listings.lng})`),
+      .generatedAlwaysAs((): SQL => sql`earth_position(${listings.lat}, ${listings.lng})`),
     /** What a misspelt query is compared with, by trigrams. */
     searchText: text('search_text')
       .notNull()

@@ -67,7 +67,7 @@ CREATE TABLE "listings" (
           setweight(to_tsvector('simple', "listings"."title" || ' ' || coalesce("listings"."make", '') || ' ' || coalesce("listings"."model", '')), 'A') ||
           setweight(to_tsvector('simple', "listings"."description"), 'B') ||
           setweight(to_tsvector('simple', coalesce("listings"."address", '') || ' ' || "listings"."city" || ' ' || coalesce("listings"."region", '')), 'C')) STORED NOT NULL,
-	"place" "earth" GENERATED ALWAYS AS (ll_to_earth("listings"."lat", "listings"."lng")) STORED NOT NULL,
+	"place" "earth" GENERATED ALWAYS AS (earth_position("listings"."lat", "listings"."lng")) STORED NOT NULL,
 	"search_text" text GENERATED ALWAYS AS (lower("listings"."title" || ' ' || coalesce("listings"."make", '') || ' ' || coalesce("listings"."model", '') || ' ' || "listings"."city")) STORED NOT NULL,
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
