@@ -7,7 +7,7 @@ import { visibleListing } from './listings.ts';
 import type { FavoriteItem } from './schemas.ts';
 import { favorites, listings } from './tables.ts';
 import { type Listed, listingColumns, summaryViews } from './views.ts';
-import { type ListingStatus, PUBLIC_STATUSES } from './vocabulary.ts';
+import { isPublicStatus } from './vocabulary.ts';
 
 /** A signed-in user's saved listings. */
 
@@ -62,7 +62,7 @@ export async function listFavorites(ctx: Ctx, page: PageInput): Promise<Page<Fav
     items: result.items.map((row, i) => ({
       listing: summaries[i] as FavoriteView['listing'],
       savedAt: row.savedAt.toISOString(),
-      available: (PUBLIC_STATUSES as readonly ListingStatus[]).includes(row.status),
+      available: isPublicStatus(row.status),
     })),
   };
 }

@@ -25,12 +25,9 @@ import {
   listingView,
   summaryViews,
 } from './views.ts';
-import { type ListingStatus, PUBLIC_STATUSES, type Purpose } from './vocabulary.ts';
+import { isPublicStatus, type ListingStatus, type Purpose } from './vocabulary.ts';
 
 /** Creating, reading, changing and moving listings through their statuses. */
-
-const isPublicStatus = (status: ListingStatus) =>
-  (PUBLIC_STATUSES as readonly ListingStatus[]).includes(status);
 
 /** Columns for a validated listing; the other kind's columns are cleared. */
 export function columnsOf(input: ListingInput) {
@@ -164,7 +161,7 @@ export async function auditIfStaff(ctx: Ctx, row: Listed, action: string, after:
   }
 }
 
-function assertNotArchived(row: Listed): void {
+export function assertNotArchived(row: Listed): void {
   if (row.status === 'archived') {
     throw new Conflict('listing-archived', 'The listing is archived; list it anew instead.');
   }

@@ -4,7 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { type EventBus, publish } from '../../platform/events/events.ts';
 import type { Ctx } from '../../platform/http/context.ts';
-import { Conflict, DomainError, Invalid, NotFound } from '../../platform/http/errors.ts';
+import { DomainError, Invalid, NotFound } from '../../platform/http/errors.ts';
 import type { Jobs } from '../../platform/jobs/index.ts';
 import type { JobDeps } from '../../platform/module.ts';
 import {
@@ -17,7 +17,7 @@ import {
   withoutMetadata,
 } from '../../platform/storage/index.ts';
 import { listingPhotosAdded, listingUpdated } from './events.ts';
-import { auditIfStaff, listingToChange } from './listings.ts';
+import { assertNotArchived, auditIfStaff, listingToChange } from './listings.ts';
 import { listingPhotos, listings, type PhotoRow } from './tables.ts';
 import { type Listed, type ListingView, listingColumns, listingView } from './views.ts';
 import { MAX_PHOTOS } from './vocabulary.ts';
@@ -52,12 +52,6 @@ class PhotoRefused extends DomainError {
       errors: [{ path: `body.photos.${index}`, message: cause.message }],
     });
     this.status = cause.status;
-  }
-}
-
-function assertNotArchived(row: Listed): void {
-  if (row.status === 'archived') {
-    throw new Conflict('listing-archived', 'The listing is archived; its photos cannot change.');
   }
 }
 

@@ -27,6 +27,9 @@ export type ListingStatus = (typeof LISTING_STATUSES)[number];
 /** What anyone may see and search: a listing on the market, an offer pending included. */
 export const PUBLIC_STATUSES = ['active', 'under_offer'] as const satisfies ListingStatus[];
 
+export const isPublicStatus = (status: ListingStatus) =>
+  (PUBLIC_STATUSES as readonly ListingStatus[]).includes(status);
+
 export const PROPERTY_TYPES = [
   'apartment',
   'house',

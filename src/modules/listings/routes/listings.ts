@@ -26,7 +26,7 @@ export const ListingParams = z.object({
   id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }),
 });
 
-const listingResponse = (description: string) => ({
+export const listingResponse = (description: string) => ({
   description,
   content: { 'application/json': { schema: Listing } },
 });

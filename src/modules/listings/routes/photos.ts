@@ -3,9 +3,8 @@ import { optionalText } from '../../../platform/http/fields.ts';
 import { jsonBody, problems, signedIn } from '../../../platform/http/openapi.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { addPhotos, deletePhoto, updatePhoto } from '../photos.ts';
-import { Listing } from '../schemas.ts';
 import { MAX_PHOTOS } from '../vocabulary.ts';
-import { ListingParams } from './listings.ts';
+import { ListingParams, listingResponse } from './listings.ts';
 
 /** A listing's photos: upload, reorder, choose the primary, describe, delete. */
 export const photoRoutes = createRouter();
@@ -14,11 +13,6 @@ const tags = ['Listings'];
 
 const PhotoParams = ListingParams.extend({
   photoId: z.uuid().openapi({ param: { name: 'photoId', in: 'path' } }),
-});
-
-const listingResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: Listing } },
 });
 
 const PhotoFiles = z
