@@ -87,6 +87,15 @@ const envSchema = z
     TRUST_PROXY: bool.default(false),
     METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+    LISTING_EXPIRY_DAYS: int(1, 3650).default(90),
+    LISTING_EXPIRY_WARNING_DAYS: int(0, 365).default(7),
+    LISTING_REPORTS_THRESHOLD: int(1, 1000).default(3),
+    INQUIRY_RATE_LIMIT_PER_HOUR: int(1, 1_000_000).default(20),
+    MODERATION_NEW_ACCOUNT_HOURS: int(0, 24 * 365).default(24),
+    MODERATION_REVIEW_UNVERIFIED: bool.default(true),
+    MODERATION_MAX_LISTINGS_PER_HOUR: int(1, 100_000).default(10),
+    MODERATION_PRICE_FACTOR: int(2, 1000).default(5),
+    MODERATION_BANNED_WORDS: csv.optional(),
   })
   .superRefine((env, ctx) => {
     if (!env.JOBS_IN_PROCESS && !env.REDIS_URL) {
@@ -225,6 +234,29 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly metricsToken: string | undefined;
   readonly shutdownTimeoutMs: number;
+  readonly listings: {
+    /** An active listing leaves the market this many days after publishing, unless renewed. */
+    readonly expiryDays: number;
+    /** The owner is warned (listing.expiring) this many days before. */
+    readonly expiryWarningDays: number;
+    /** Reports from this many different users send an active listing back to review. */
+    readonly reportsThreshold: number;
+    /** Inquiries per hour per sender (a user, or a guest's address). */
+    readonly inquiriesPerHour: number;
+  };
+  /** When publishing goes to review instead of the market. */
+  readonly moderation: {
+    /** Accounts younger than this are reviewed; 0 turns the rule off. */
+    readonly newAccountHours: number;
+    /** Accounts with no verified email or phone are reviewed. */
+    readonly reviewUnverified: boolean;
+    /** More listings than this created by one account within an hour are reviewed. */
+    readonly maxListingsPerHour: number;
+    /** A price this many times above or below the median of its kind and city is reviewed. */
+    readonly priceFactor: number;
+    /** Words (matched whole, any case) that send a listing to review. */
+    readonly bannedWords: readonly string[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -330,5 +362,18 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    listings: Object.freeze({
+      expiryDays: e.LISTING_EXPIRY_DAYS,
+      expiryWarningDays: e.LISTING_EXPIRY_WARNING_DAYS,
+      reportsThreshold: e.LISTING_REPORTS_THRESHOLD,
+      inquiriesPerHour: e.INQUIRY_RATE_LIMIT_PER_HOUR,
+    }),
+    moderation: Object.freeze({
+      newAccountHours: e.MODERATION_NEW_ACCOUNT_HOURS,
+      reviewUnverified: e.MODERATION_REVIEW_UNVERIFIED,
+      maxListingsPerHour: e.MODERATION_MAX_LISTINGS_PER_HOUR,
+      priceFactor: e.MODERATION_PRICE_FACTOR,
+      bannedWords: Object.freeze((e.MODERATION_BANNED_WORDS ?? []).map((w) => w.toLowerCase())),
+    }),
   });
 }

@@ -13,6 +13,17 @@ export interface JobDeps {
   log: Logger;
 }
 
+/**
+ * Work a module runs on a timetable, once per tick across every process (BullMQ job
+ * schedulers). `now` is the tick's time: tests pass any time they like.
+ */
+export interface Schedule {
+  readonly name: string;
+  /** Six fields, seconds first, in UTC. */
+  readonly cron: string;
+  readonly run: (ctx: Ctx, now: Date) => Promise<void>;
+}
+
 /** What a module hands the app: routes (mounted under /api/v1), demo data, subscribers, jobs. */
 export interface Module {
   readonly name: string;
@@ -28,4 +39,5 @@ export interface Module {
    * no request behind it: `deps` are what it may read and write.
    */
   readonly registerJobs?: (jobs: Jobs, deps: JobDeps) => void;
+  readonly schedules?: readonly Schedule[];
 }

@@ -8,6 +8,7 @@ import { startWorker } from './services.ts';
 const ListingPublished = defineEvent('listing.published', z.object({ title: z.string() }));
 const received: DomainEvent[] = [];
 const jobsRun: string[] = [];
+const ticks: Date[] = [];
 
 /** A module as a real one would be: it subscribes to an event and registers a job. */
 const listeningModule: Module = {
@@ -21,6 +22,16 @@ const listeningModule: Module = {
     jobs.register('listening.follow-up', async (data: { eventId: string }) => {
       jobsRun.push(data.eventId);
     }),
+  schedules: [
+    {
+      name: 'listening.tick',
+      cron: '* * * * * *',
+      run: async (ctx, now) => {
+        expect(ctx.actor).toBeNull();
+        ticks.push(now);
+      },
+    },
+  ],
 };
 
 const t = await createTestApp({ modules: [listeningModule] });
@@ -37,6 +48,12 @@ describe(`platform services on ${t.config.redisUrl ? 'Redis (BullMQ)' : 'the in-
     await expect.poll(() => received.map((e) => e.id), { timeout: 10_000 }).toEqual([id]);
     expect(received[0]?.payload).toEqual({ title: 'Two-bedroom flat in Bole' });
     await expect.poll(() => jobsRun, { timeout: 10_000 }).toEqual([id]);
+  });
+
+  it("run a module's schedule on its timetable, with the tick's time", async () => {
+    const started = Date.now();
+    await expect.poll(() => ticks.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(ticks[0]?.getTime()).toBeGreaterThanOrEqual(started - 1000);
   });
 
   it('serve local files through the app: public ones openly, private ones by signed URL only', async () => {

@@ -9,7 +9,7 @@ import { createRateLimits, type RateLimits } from './http/rate-limit.ts';
 import { createJobs, type Jobs } from './jobs/index.ts';
 import type { Logger } from './logger.ts';
 import { createMessaging, registerMessagingJobs } from './messaging/index.ts';
-import type { Module } from './module.ts';
+import type { Module, Schedule } from './module.ts';
 import { createPubSub, type PubSub } from './pubsub/index.ts';
 import {
   createStorage,
@@ -29,6 +29,8 @@ export interface Services {
   readonly rateLimits: RateLimits;
   readonly events: EventBus;
   readonly storage: LocalStorage | S3Storage;
+  /** Every module's timed work; the process that runs jobs schedules it. */
+  readonly schedules: readonly Schedule[];
 }
 
 export interface ServicesOptions {
@@ -80,6 +82,7 @@ export function createServices(options: ServicesOptions): Services {
     rateLimits: createRateLimits({ ...shared, prefix }),
     events,
     storage,
+    schedules: modules.flatMap((module) => module.schedules ?? []),
   };
 }
 
@@ -95,6 +98,10 @@ export async function startWorker(services: Services, ctx: Ctx): Promise<void> {
     await services.events.relayOnce(ctx);
   });
   await services.jobs.schedule(RELAY_JOB, '* * * * * *');
+  for (const { name, cron, run } of services.schedules) {
+    services.jobs.register(name, () => run(ctx, new Date()));
+    await services.jobs.schedule(name, cron);
+  }
   await services.jobs.start();
 }
 

@@ -43,7 +43,13 @@ export type ListingInsert = typeof listings.$inferInsert;
  */
 function listingRow(
   input: ListingInput,
-  row: { ownerId: string; createdAt: Date; publishedAt: Date; featuredUntil: Date | null },
+  row: {
+    ownerId: string;
+    createdAt: Date;
+    publishedAt: Date;
+    expiresAt: Date;
+    featuredUntil: Date | null;
+  },
 ): ListingInsert {
   return {
     ...columnsOf(input),
@@ -52,12 +58,15 @@ function listingRow(
     status: 'active',
     featuredUntil: row.featuredUntil,
     publishedAt: row.publishedAt,
+    expiresAt: row.expiresAt,
     createdAt: row.createdAt,
     updatedAt: row.createdAt,
   };
 }
 
 const DAY_MS = 86_400_000;
+/** The default LISTING_EXPIRY_DAYS: generated listings were renewed each time it ran out. */
+const EXPIRY_MS = 90 * DAY_MS;
 
 /**
  * `count` published listings over the last half year, spread over the cities and `ownerIds`;
@@ -75,10 +84,12 @@ export function* generateRows(
     const createdAt = new Date(publishedAt.getTime() - Math.floor(random() * 2 * DAY_MS));
     const featuredUntil =
       random() < 1 / 30 ? new Date(now.getTime() + Math.ceil(random() * 30 * DAY_MS)) : null;
+    const periods = Math.floor((now.getTime() - publishedAt.getTime()) / EXPIRY_MS) + 1;
     yield listingRow(input, {
       ownerId: pick(random, ownerIds),
       createdAt,
       publishedAt,
+      expiresAt: new Date(publishedAt.getTime() + periods * EXPIRY_MS),
       featuredUntil,
     });
   }

@@ -167,6 +167,8 @@ describe('POST /listings', () => {
       photos: [],
       featuredUntil: null,
       publishedAt: null,
+      expiresAt: null,
+      rejectionReason: null,
       ownerId: owner.user.id,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
@@ -248,6 +250,8 @@ describe('POST /listings', () => {
       photos: [],
       featuredUntil: null,
       publishedAt: null,
+      expiresAt: null,
+      rejectionReason: null,
       ownerId: agent.user.id,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
@@ -536,6 +540,19 @@ describe('an agent or broker whose KYC check is pending', () => {
             ownerId: pending.user.id,
             from: 'draft',
             to: 'pending_review',
+          },
+        },
+        {
+          name: 'listing.review_requested',
+          payload: {
+            listingId: draft.id,
+            ownerId: pending.user.id,
+            flags: [
+              {
+                rule: 'unverified_professional',
+                reason: `The ${role} role still waits for its KYC check.`,
+              },
+            ],
           },
         },
       ]);

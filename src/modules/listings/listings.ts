@@ -12,9 +12,11 @@ import { pendingRoles } from '../identity/index.ts';
 import {
   listingArchived,
   listingPublished,
+  listingReviewRequested,
   listingStatusChanged,
   listingUpdated,
 } from './events.ts';
+import { reviewFlags } from './moderation.ts';
 import { type ListingChanges, ListingCreate, type ListingInput } from './schemas.ts';
 import { listings } from './tables.ts';
 import {
@@ -216,11 +218,16 @@ class ConflictingKind extends Conflict {
   }
 }
 
-async function moveTo(
+type StatusExtras = Partial<
+  Pick<Listed, 'publishedAt' | 'expiresAt' | 'expiryWarnedAt' | 'reviewFlags' | 'rejectionReason'>
+>;
+
+/** Moves the listing to `to` (with `extra` columns), told as listing.status_changed. */
+export async function moveTo(
   ctx: Ctx,
   row: Listed,
   to: ListingStatus,
-  extra: Partial<Pick<Listed, 'publishedAt'>> = {},
+  extra: StatusExtras = {},
 ): Promise<Listed> {
   const [updated] = await ctx.db
     .update(listings)
@@ -239,8 +246,29 @@ async function moveTo(
 const PUBLISHABLE: readonly ListingStatus[] = ['draft', 'rejected', 'expired'];
 
 /**
- * Puts a draft on the market. A lister whose agent or broker role still waits for its KYC
- * check goes to review instead; everyone holding a granted lister role goes live.
+ * Puts the listing on the market until LISTING_EXPIRY_DAYS from `now`, and tells saved searches
+ * (listing.published). Publishing, a moderator's approval and renewing an expired listing all
+ * come through here.
+ */
+export async function goLive(ctx: Ctx, row: Listed, now = new Date()): Promise<Listed> {
+  const updated = await moveTo(ctx, row, 'active', {
+    publishedAt: now,
+    expiresAt: new Date(now.getTime() + ctx.config.listings.expiryDays * 86_400_000),
+    expiryWarnedAt: null,
+    reviewFlags: null,
+    rejectionReason: null,
+  });
+  await publish(ctx, listingPublished, {
+    aggregateId: row.id,
+    payload: { listingId: row.id, ownerId: row.ownerId, kind: row.kind },
+  });
+  return updated;
+}
+
+/**
+ * Puts a draft on the market, or in review when a moderation rule fires (an agent awaiting
+ * KYC, a new account, a copied photo...): moderators see each rule's reason. An admin's own
+ * publishing goes live.
  */
 export async function publishListing(ctx: Ctx, id: string): Promise<ListingView> {
   return withTransaction(ctx, async (tx) => {
@@ -252,16 +280,16 @@ export async function publishListing(ctx: Ctx, id: string): Promise<ListingView>
         `A listing that is ${row.status.replace('_', ' ')} cannot be published.`,
       );
     }
-    const actor = requireActor(tx);
-    const trusted = can(actor, 'listings.create') || can(actor, 'listings.manage');
-    const to: ListingStatus = trusted ? 'active' : 'pending_review';
-    const updated = await moveTo(tx, row, to, to === 'active' ? { publishedAt: new Date() } : {});
-    if (to === 'active') {
-      await publish(tx, listingPublished, {
-        aggregateId: id,
-        payload: { listingId: id, ownerId: row.ownerId, kind: row.kind },
-      });
-    }
+    const flags = can(requireActor(tx), 'listings.manage') ? [] : await reviewFlags(tx, row);
+    if (flags.length === 0) return listingView(tx.db, tx.storage, await goLive(tx, row));
+    const updated = await moveTo(tx, row, 'pending_review', {
+      reviewFlags: flags,
+      rejectionReason: null,
+    });
+    await publish(tx, listingReviewRequested, {
+      aggregateId: id,
+      payload: { listingId: id, ownerId: row.ownerId, flags },
+    });
     return listingView(tx.db, tx.storage, updated);
   });
 }

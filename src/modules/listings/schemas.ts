@@ -252,6 +252,13 @@ const listingFields = {
     .openapi({ description: 'Present on vehicles.' }),
   featuredUntil: z.iso.datetime().nullable(),
   publishedAt: z.iso.datetime().nullable(),
+  expiresAt: z.iso.datetime().nullable().openapi({
+    description: 'When it leaves the market unless renewed (`POST /listings/{id}/renew`).',
+  }),
+  rejectionReason: z
+    .string()
+    .nullable()
+    .openapi({ description: "A moderator's reason, when the listing was rejected." }),
   ownerId: z.uuid(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

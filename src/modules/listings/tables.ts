@@ -4,6 +4,7 @@ import {
   boolean,
   check,
   customType,
+  date,
   doublePrecision,
   index,
   integer,
@@ -18,11 +19,15 @@ import {
 import { createdAt, id, timestampMs, timestamps } from '../../platform/db/columns.ts';
 import { users } from '../identity/tables.ts';
 import {
+  ALERT_FREQUENCIES,
+  INQUIRY_STATUSES,
   LISTING_KINDS,
   LISTING_STATUSES,
   PUBLIC_STATUSES,
   PURPOSES,
   RENT_PERIODS,
+  REPORT_REASONS,
+  type ReviewFlag,
 } from './vocabulary.ts';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
@@ -31,6 +36,13 @@ const earth = customType<{ data: string }>({ dataType: () => 'earth' });
 
 const isPublic = (status: SQL | unknown) =>
   sql`${status} in (${sql.raw(PUBLIC_STATUSES.map((s) => `'${s}'`).join(', '))})`;
+
+/**
+ * A description reduced to what a copy keeps (case and spacing go), hashed: the "same text as
+ * another account's listing" rule compares these, through the index on this expression.
+ */
+export const descriptionDigest = (description: SQL | unknown) =>
+  sql`md5(regexp_replace(lower(btrim(${description})), '\\s+', ' ', 'g'))`;
 
 /**
  * A property or vehicle for sale or rent. Kind-specific attributes are typed columns (null for
@@ -61,6 +73,14 @@ export const listings = pgTable(
     featuredUntil: timestampMs('featured_until'),
     /** When it first went on the market; "newest" sorts by it. */
     publishedAt: timestampMs('published_at'),
+    /** When it leaves the market unless renewed; set on going live and on renewal. */
+    expiresAt: timestampMs('expires_at'),
+    /** When the owner was warned of the expiry; a renewal clears it. */
+    expiryWarnedAt: timestampMs('expiry_warned_at'),
+    /** Why it waits in review: the moderation rules that fired, shown to moderators. */
+    reviewFlags: jsonb('review_flags').$type<ReviewFlag[]>(),
+    /** Why a moderator rejected it; shown to the owner. */
+    rejectionReason: text('rejection_reason'),
 
     propertyType: text('property_type'),
     bedrooms: smallint('bedrooms'),
@@ -149,6 +169,13 @@ export const listings = pgTable(
     index('listings_search').using('gin', t.search),
     index('listings_search_trgm').using('gin', sql`${t.searchText} gin_trgm_ops`),
     index('listings_features').using('gin', t.features),
+    // The scheduled jobs' scans: listings about to expire, features that ran out.
+    index('listings_public_expiry').on(t.expiresAt).where(isPublic(t.status)),
+    index('listings_featured_until').on(t.featuredUntil).where(sql`${t.featuredUntil} is not null`),
+    // The moderation queue and the saved-search matcher's window.
+    index('listings_status_updated').on(t.status, t.updatedAt, t.id),
+    index('listings_published').on(t.publishedAt).where(isPublic(t.status)),
+    index('listings_description_digest').on(descriptionDigest(t.description)),
     // Radius search (earthdistance) and map boxes (a point in a box).
     index('listings_earth').using('gist', t.place),
     index('listings_point').using('gist', sql`point(${t.lng}, ${t.lat})`),
@@ -177,10 +204,13 @@ export const listingPhotos = pgTable(
     isPrimary: boolean('is_primary').notNull().default(false),
     alt: text('alt'),
     variants: jsonb('variants').$type<PhotoVariants>(),
+    /** SHA-256 of the bytes as uploaded: the same photo on another account's listing is flagged. */
+    sha256: text('sha256'),
     createdAt: createdAt(),
   },
   (t) => [
     index('listing_photos_listing').on(t.listingId, t.position),
+    index('listing_photos_sha256').on(t.sha256),
     uniqueIndex('listing_photos_one_primary').on(t.listingId).where(sql`${t.isPrimary}`),
   ],
 );
@@ -204,4 +234,111 @@ export const favorites = pgTable(
     index('favorites_user_created').on(t.userId, t.createdAt, t.listingId),
     index('favorites_listing').on(t.listingId),
   ],
+);
+
+/** A message about a listing to its lister, from a signed-in user or a guest with an email. */
+export const inquiries = pgTable(
+  'inquiries',
+  {
+    id: id(),
+    listingId: uuid('listing_id')
+      .notNull()
+      .references(() => listings.id, { onDelete: 'cascade' }),
+    /** The lister when it was sent; the inquiry stays theirs. */
+    recipientId: uuid('recipient_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Null for a guest. */
+    senderId: uuid('sender_id').references(() => users.id, { onDelete: 'set null' }),
+    name: text('name'),
+    email: text('email'),
+    phone: text('phone'),
+    preferredContactTime: text('preferred_contact_time'),
+    message: text('message').notNull(),
+    status: text('status', { enum: INQUIRY_STATUSES }).notNull().default('new'),
+    ...timestamps(),
+  },
+  (t) => [
+    check('inquiries_sender_or_email', sql`${t.senderId} is not null or ${t.email} is not null`),
+    index('inquiries_recipient').on(t.recipientId, t.createdAt, t.id),
+    index('inquiries_sender').on(t.senderId, t.createdAt, t.id),
+    index('inquiries_listing').on(t.listingId, t.createdAt),
+  ],
+);
+
+export type InquiryRow = typeof inquiries.$inferSelect;
+
+/**
+ * One row per listing, day and viewer: a view counts once per viewer per day. The viewer is a
+ * user id, or for guests a keyed hash of address and user agent that cannot be turned back.
+ */
+export const listingViews = pgTable(
+  'listing_views',
+  {
+    listingId: uuid('listing_id')
+      .notNull()
+      .references(() => listings.id, { onDelete: 'cascade' }),
+    day: date('day', { mode: 'string' }).notNull(),
+    viewer: text('viewer').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.listingId, t.day, t.viewer] })],
+);
+
+/** A user's report of a listing; one per user and listing while it is open. */
+export const listingReports = pgTable(
+  'listing_reports',
+  {
+    id: id(),
+    listingId: uuid('listing_id')
+      .notNull()
+      .references(() => listings.id, { onDelete: 'cascade' }),
+    reporterId: uuid('reporter_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    reason: text('reason', { enum: REPORT_REASONS }).notNull(),
+    text: text('text'),
+    /** Set when a moderator decides on the listing: the report no longer counts. */
+    resolvedAt: timestampMs('resolved_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('listing_reports_open')
+      .on(t.listingId, t.reporterId)
+      .where(sql`${t.resolvedAt} is null`),
+    index('listing_reports_created').on(t.createdAt, t.id),
+  ],
+);
+
+/** A search kept by a user, matched against newly published listings. */
+export const savedSearches = pgTable(
+  'saved_searches',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** The filters of GET /listings, as validated then. */
+    filters: jsonb('filters').$type<Record<string, unknown>>().notNull(),
+    frequency: text('frequency', { enum: ALERT_FREQUENCIES }).notNull(),
+    /** Listings published up to here have been matched. */
+    matchedThrough: timestampMs('matched_through').notNull().defaultNow(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('saved_searches_user').on(t.userId, t.createdAt, t.id)],
+);
+
+/** What a saved search matched: the key makes each search and listing match once. */
+export const savedSearchMatches = pgTable(
+  'saved_search_matches',
+  {
+    savedSearchId: uuid('saved_search_id')
+      .notNull()
+      .references(() => savedSearches.id, { onDelete: 'cascade' }),
+    listingId: uuid('listing_id')
+      .notNull()
+      .references(() => listings.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.savedSearchId, t.listingId] })],
 );

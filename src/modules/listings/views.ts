@@ -61,6 +61,8 @@ function fieldsOf(row: Listed): Omit<ListingView, 'photos'> {
     status: row.status,
     featuredUntil: iso(row.featuredUntil),
     publishedAt: iso(row.publishedAt),
+    expiresAt: iso(row.expiresAt),
+    rejectionReason: row.rejectionReason,
     ownerId: row.ownerId,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -122,3 +122,37 @@ export const BODY_TYPES = [
 export const CONDITIONS = ['new', 'used'] as const;
 
 export const MAX_PHOTOS = 30;
+
+export const INQUIRY_STATUSES = ['new', 'read', 'replied', 'archived'] as const;
+export type InquiryStatus = (typeof INQUIRY_STATUSES)[number];
+
+export const REPORT_REASONS = [
+  'spam',
+  'fraud',
+  'duplicate',
+  'wrong_category',
+  'offensive',
+  'unavailable',
+  'other',
+] as const;
+
+export const ALERT_FREQUENCIES = ['instant', 'daily', 'weekly'] as const;
+
+/** The moderation rules, by name; each flag says why its rule fired. */
+export const MODERATION_RULES = [
+  'new_account',
+  'unverified_account',
+  'unverified_professional',
+  'listing_burst',
+  'duplicate_photo',
+  'duplicate_text',
+  'price_outlier',
+  'banned_words',
+  'reports',
+] as const;
+export type ModerationRule = (typeof MODERATION_RULES)[number];
+
+export interface ReviewFlag {
+  rule: ModerationRule;
+  reason: string;
+}

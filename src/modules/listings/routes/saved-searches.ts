@@ -1,0 +1,3 @@
+import { createRouter } from '../../../platform/http/router.ts';
+
+export const savedSearchRoutes = createRouter();
