@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
-import type { Executor } from '../../platform/db/client.ts';
+import { type Executor, isUniqueViolation } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
 import { isRole, type Role, requireActor } from '../../platform/http/auth.ts';
@@ -105,13 +105,6 @@ const contactTaken = (field: ContactField) =>
   new Conflict('contact-taken', `Another account already uses this ${field}.`, {
     errors: [{ path: `body.${field}`, message: 'already used by another account' }],
   });
-
-function isUniqueViolation(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
-}
 
 /**
  * Changes the name, locale and time zone at once. A new email or phone only gets a code: it

@@ -46,3 +46,14 @@ export async function selectRows<T extends Record<string, unknown>>(
   const result = (await db.execute(query)) as unknown as T[] | { rows: T[] };
   return Array.isArray(result) ? result : result.rows;
 }
+
+/**
+ * Whether `error` (or an error it wraps, as Drizzle wraps the driver's) is a unique violation:
+ * the loser of a race for a unique key, to be answered with a 409 rather than a 500.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if ((e as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+}

@@ -49,6 +49,19 @@ describe('problem+json for every error', () => {
     expect((await problemOf(res)).errors?.[0]?.path).toBe('params.id');
   });
 
+  it('names every string holding a NUL character, which PostgreSQL cannot store', async () => {
+    const res = await t.json('POST', '/api/v1/probe/echo', {
+      ...valid,
+      name: 'Abe\u0000be',
+      tags: ['a', 'b\u0000'],
+    });
+    expect(res.status).toBe(400);
+    expect((await problemOf(res)).errors).toEqual([
+      { path: 'body.name', message: 'must not contain a NUL character' },
+      { path: 'body.tags.1', message: 'must not contain a NUL character' },
+    ]);
+  });
+
   it('answers malformed JSON with 400', async () => {
     const res = await t.request('/api/v1/probe/echo', {
       method: 'POST',

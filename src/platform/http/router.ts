@@ -28,10 +28,30 @@ export function validationFailed(location: string, error: z.ZodError): BadReques
   );
 }
 
-/** Turns a failed Zod validation into a 400 naming every bad field. */
+/** The paths of every string in `value` that holds a NUL character. */
+function nulPaths(value: unknown, path: string): string[] {
+  if (typeof value === 'string') return value.includes('\0') ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((item, i) => nulPaths(item, `${path}.${i}`));
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.entries(value).flatMap(([key, item]) => nulPaths(item, `${path}.${key}`));
+  }
+  return [];
+}
+
+/**
+ * Turns a failed Zod validation into a 400 naming every bad field. Valid input is refused too
+ * when a string holds a NUL character, which PostgreSQL cannot store or compare in text.
+ */
 const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
-  if (result.success) return;
-  throw validationFailed(LOCATIONS[result.target] ?? result.target, result.error);
+  const location = LOCATIONS[result.target] ?? result.target;
+  if (!result.success) throw validationFailed(location, result.error);
+  const paths = nulPaths(result.data, location);
+  if (paths.length === 0) return;
+  throw new BadRequest(
+    'validation-failed',
+    `The request has ${paths.length} invalid field${paths.length === 1 ? '' : 's'}.`,
+    { errors: paths.map((path) => ({ path, message: 'must not contain a NUL character' })) },
+  );
 };
 
 /** A module's router: routes declared with createRoute(), validated by the shared hook. */
