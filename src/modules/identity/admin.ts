@@ -10,7 +10,7 @@ import { keysetPage, type Page, type PageInput } from '../../platform/http/pagin
 import { userRoleChanged, userSuspended } from './events.ts';
 import { forgetSessions, REFRESH_TOKEN_TTL_DAYS, revokeUserSessions } from './sessions.ts';
 import { externalIdentities, sessions, type UserStatus, userRoles, users } from './tables.ts';
-import { byRoleOrder, type UserView } from './users.ts';
+import { byRoleOrder, grantedRoles, type UserView } from './users.ts';
 
 /** A user as the people who run Mercato see it: the account's state, not only its profile. */
 export interface AdminUser extends UserView {
@@ -317,4 +317,61 @@ export async function setUserRoles(
   });
   await forgetSessions(ctx, { userId });
   return view;
+}
+
+/**
+ * Grants `role`, turning a pending request for it (an agent awaiting KYC) into the role. It
+ * writes through `ctx.db`, so inside the caller's transaction it commits with the decision
+ * that grants it; once that commits, `forgetSessions(ctx, { userId })` makes tokens already
+ * issued carry it. Granting a role the user holds changes nothing and tells nobody.
+ */
+export async function grantRole(ctx: Ctx, userId: string, role: Role): Promise<void> {
+  const actor = requireActor(ctx);
+  await withTransaction(ctx, async (tx) => {
+    const [target] = await tx.db
+      .select({ id: users.id })
+      .from(users)
+      .where(eq(users.id, userId))
+      .for('update');
+    if (!target) throw new NotFound('user');
+    const before = await grantedRoles(tx.db, userId);
+    if (before.includes(role)) return;
+    const now = new Date();
+    await tx.db
+      .insert(userRoles)
+      .values({ userId, role, status: 'granted', grantedAt: now })
+      .onConflictDoUpdate({
+        target: [userRoles.userId, userRoles.role],
+        set: { status: 'granted', grantedAt: now },
+      });
+    await audit(tx, {
+      action: 'user.roles_changed',
+      resource: { type: 'user', id: userId },
+      before: { roles: before },
+      after: { roles: [...before, role].sort(byRoleOrder) },
+    });
+    await publish(tx, userRoleChanged, {
+      aggregateId: userId,
+      payload: { userId, added: [role], removed: [], by: actor.userId },
+    });
+  });
+}
+
+export interface UserContact {
+  fullName: string;
+  email: string | null;
+  phone: string | null;
+}
+
+/** Names and contact details by user id, for other modules' staff screens (a KYC review). */
+export async function contactsOf(
+  db: Executor,
+  userIds: readonly string[],
+): Promise<Map<string, UserContact>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
+    .select({ id: users.id, fullName: users.fullName, email: users.email, phone: users.phone })
+    .from(users)
+    .where(inArray(users.id, [...userIds]));
+  return new Map(rows.map(({ id, ...contact }) => [id, contact]));
 }

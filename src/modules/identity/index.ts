@@ -9,10 +9,13 @@ import { oauthRoutes } from './routes/oauth.ts';
 import { passwordlessRoutes } from './routes/passwordless.ts';
 import { profileRoutes } from './routes/profile.ts';
 
+export { contactsOf, grantRole } from './admin.ts';
 export { authenticatorFor } from './authenticator.ts';
+export { Phone } from './schemas.ts';
 export { ensureSeedAccounts, type SeedAccount } from './seed.ts';
-export type { UserView } from './users.ts';
-export { pendingRoles } from './users.ts';
+export { forgetSessions } from './sessions.ts';
+export type { UserRow, UserView } from './users.ts';
+export { accountStanding, findUser, grantedRoles, pendingRoles } from './users.ts';
 
 const routes = createRouter();
 /** What an external identity provider's users may still call under /auth. */

@@ -84,6 +84,20 @@ export async function userView(db: Executor, row: UserRow): Promise<UserView> {
   return toUserView(row, await grantedRoles(db, row.id));
 }
 
+/** How long the account has existed and whether it proved an email or phone: moderation asks. */
+export async function accountStanding(
+  db: Executor,
+  userId: string,
+): Promise<{ createdAt: Date; verified: boolean }> {
+  const [row] = await db
+    .select({ createdAt: users.createdAt, verifiedAt: users.verifiedAt })
+    .from(users)
+    .where(eq(users.id, userId))
+    .limit(1);
+  if (!row) throw new NotFound('user');
+  return { createdAt: row.createdAt, verified: row.verifiedAt !== null };
+}
+
 /** The user's row, locked until the transaction ends, so changes to one account queue up. */
 export async function lockUser(db: Executor, userId: string): Promise<UserRow> {
   const [row] = await db.select().from(users).where(eq(users.id, userId)).for('update').limit(1);

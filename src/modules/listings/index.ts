@@ -15,6 +15,10 @@ import { statsRoutes } from './routes/stats.ts';
 import { listingSchedules } from './schedules.ts';
 import { seedDemoListings } from './seed.ts';
 
+export { activeListingCount, publicListingsOf } from './by-owner.ts';
+export { ListingSummary } from './schemas.ts';
+export type { ListingSummaryView } from './views.ts';
+
 const routes = createRouter();
 // Search and similar before the id routes: /listings/{id}/similar must not be read as one.
 for (const part of [

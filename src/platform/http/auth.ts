@@ -35,7 +35,9 @@ export type Permission =
   /** See listings in any status, drafts and those in review included. */
   | 'listings.review'
   /** Change or archive anyone's listing. */
-  | 'listings.manage';
+  | 'listings.manage'
+  /** Review agents' and brokers' KYC checks, their documents included, and decide them. */
+  | 'professionals.verify';
 
 export const PERMISSIONS: Record<Role, readonly Permission[]> = {
   buyer: [],
@@ -44,7 +46,7 @@ export const PERMISSIONS: Record<Role, readonly Permission[]> = {
   broker: ['listings.create'],
   owner: ['listings.create'],
   organizer: [],
-  moderator: ['users.read', 'users.suspend', 'listings.review'],
+  moderator: ['users.read', 'users.suspend', 'listings.review', 'professionals.verify'],
   admin: [
     'events.manage',
     'users.read',
@@ -53,6 +55,7 @@ export const PERMISSIONS: Record<Role, readonly Permission[]> = {
     'audit.read',
     'listings.review',
     'listings.manage',
+    'professionals.verify',
   ],
 };
 
