@@ -37,8 +37,19 @@ export const policies = {
    */
   authAccount: (config: Config) =>
     ({ name: 'auth-account', points: config.authRateLimitPerMinute, duration: 900 }) as const,
-  /** Chat messages and inquiries: spam. */
+  /** Chat messages: spam. */
   messaging: { name: 'messaging', points: 30, duration: 60, key: 'user' },
+  /**
+   * Inquiries to listers, per sender (a guest by address): spam that lands in someone's inbox.
+   * INQUIRY_RATE_LIMIT_PER_HOUR sets the points.
+   */
+  inquiries: (config: Config) =>
+    ({
+      name: 'inquiries',
+      points: config.listings.inquiriesPerHour,
+      duration: 3600,
+      key: 'user',
+    }) as const,
 } as const;
 
 export interface RateLimitDecision {

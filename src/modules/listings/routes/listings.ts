@@ -14,6 +14,7 @@ import {
   setListingStatus,
   updateListing,
 } from '../listings.ts';
+import { recordView } from '../page-views.ts';
 import { Listing, ListingCreate, ListingSummary, ListingUpdate } from '../schemas.ts';
 import { LISTING_STATUSES } from '../vocabulary.ts';
 
@@ -56,11 +57,17 @@ listingRoutes.openapi(
     summary: 'A listing with all its photos',
     description:
       'Anyone may read an active listing (or one under offer); its owner, moderators and ' +
-      'admins may read it in any status.',
+      'admins may read it in any status. Reading a listing on the market counts a view, ' +
+      'once per viewer and day, unless the reader owns it.',
     request: { params: ListingParams },
     responses: { 200: listingResponse('The listing'), ...problems(404) },
   }),
-  async (c) => c.json(await getListing(c.get('ctx'), c.req.valid('param').id), 200),
+  async (c) => {
+    const ctx = c.get('ctx');
+    const listing = await getListing(ctx, c.req.valid('param').id);
+    await recordView(ctx, listing);
+    return c.json(listing, 200);
+  },
 );
 
 listingRoutes.openapi(
