@@ -9,13 +9,20 @@ import type { ListingSummaryView, ListingView } from './views.ts';
 
 export type Body = Record<string, unknown>;
 
+let bodies = 0;
+/**
+ * Each body's description is its own: the same text as another account's listing sends a
+ * listing to review (the duplicate_text moderation rule).
+ */
+const numbered = (description: string) => `${description} Listing number ${++bodies}.`;
+
 /** A 3-bedroom apartment for sale in Bole, Addis Ababa; `overrides` replace top-level fields. */
 export function propertyBody(overrides: Body = {}): Body {
   return {
     kind: 'property',
     purpose: 'sale',
     title: 'Sunny three bedroom apartment',
-    description: 'Bright corner unit with a balcony and a view over the city.',
+    description: numbered('Bright corner unit with a balcony and a view over the city.'),
     price: { amount: 1_250_000_000, currency: 'ETB' },
     location: {
       address: 'Bole Road',
@@ -44,7 +51,7 @@ export function vehicleBody(overrides: Body = {}): Body {
     kind: 'vehicle',
     purpose: 'sale',
     title: 'Toyota Corolla, one owner',
-    description: 'Serviced at the dealer, new tyres.',
+    description: numbered('Serviced at the dealer, new tyres.'),
     price: { amount: 180_000_000, currency: 'KES' },
     location: { city: 'Nairobi', countryCode: 'KE', lat: -1.2864, lng: 36.8172 },
     vehicle: {

@@ -220,7 +220,7 @@ describe('POST /listings', () => {
       purpose: 'sale',
       rentPeriod: null,
       title: 'Toyota Corolla, one owner',
-      description: 'Serviced at the dealer, new tyres.',
+      description: expect.stringMatching(/^Serviced at the dealer, new tyres\. Listing number/),
       price: { amount: 180_000_000, currency: 'KES' },
       location: {
         address: 'Ngong Road',

@@ -124,6 +124,13 @@ async function findListing(db: Executor, id: string, lock = false): Promise<List
   return row;
 }
 
+/** The listing locked until the transaction ends, so changes to it queue up; 404 when unknown. */
+export async function lockedListing(ctx: Ctx, id: string): Promise<Listed> {
+  const row = await findListing(ctx.db, id, true);
+  if (!row) throw new NotFound('listing');
+  return row;
+}
+
 /** The listing as the caller may see it: anyone when on the market, else its owner or staff. */
 export async function visibleListing(ctx: Ctx, id: string): Promise<Listed> {
   const row = await findListing(ctx.db, id);
@@ -143,8 +150,7 @@ export async function getListing(ctx: Ctx, id: string): Promise<ListingView> {
  */
 export async function listingToChange(ctx: Ctx, id: string): Promise<Listed> {
   const actor = requireActor(ctx);
-  const row = await findListing(ctx.db, id, true);
-  if (!row) throw new NotFound('listing');
+  const row = await lockedListing(ctx, id);
   if (row.ownerId === actor.userId || can(actor, 'listings.manage')) return row;
   if (isPublicStatus(row.status) || can(actor, 'listings.review')) throw new Forbidden();
   throw new NotFound('listing');

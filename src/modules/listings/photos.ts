@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, count, eq, gt, gte, lt, lte, sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { v7 as uuidv7 } from 'uuid';
@@ -136,6 +137,8 @@ interface PreparedPhoto {
   bytes: Uint8Array;
   width: number;
   height: number;
+  /** Of the file as uploaded, in hex: the duplicate-photo moderation rule compares these. */
+  sha256: string;
 }
 
 /** Checks every file by its content, then strips it: nothing is stored unless all pass. */
@@ -166,6 +169,7 @@ async function preparePhotos(
         bytes,
         width,
         height,
+        sha256: createHash('sha256').update(original).digest('hex'),
       };
     }),
   );
@@ -221,6 +225,7 @@ export async function addPhotos(
           contentType: photo.contentType,
           width: photo.width,
           height: photo.height,
+          sha256: photo.sha256,
           position: existing + index,
           isPrimary: existing === 0 && index === 0,
         })),
