@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { CountryCode, Currency } from '../../platform/http/fields.ts';
+import { CountryCode, Currency, text } from '../../platform/http/fields.ts';
 import { PageQuery } from '../../platform/http/pagination.ts';
 import {
   CONDITIONS,
@@ -106,10 +106,10 @@ const filters = {
   rentPeriod: z.enum(RENT_PERIODS).optional(),
   propertyType: listOf(PROPERTY_TYPES, 'apartment,condo').optional(),
   vehicleCategory: listOf(VEHICLE_CATEGORIES, 'car').optional(),
-  make: z.string().trim().min(1).max(60).optional().openapi({ example: 'Toyota' }),
-  model: z.string().trim().min(1).max(60).optional().openapi({ example: 'Corolla' }),
-  city: z.string().trim().min(1).max(100).optional().openapi({ example: 'Addis Ababa' }),
-  region: z.string().trim().min(1).max(100).optional(),
+  make: text(60).optional().openapi({ example: 'Toyota' }),
+  model: text(60).optional().openapi({ example: 'Corolla' }),
+  city: text(100).optional().openapi({ example: 'Addis Ababa' }),
+  region: text(100).optional(),
   country: CountryCode.optional(),
   currency: Currency.optional().openapi({
     description: 'Needed with priceMin, priceMax and the price sorts: amounts compare within one.',
@@ -148,11 +148,7 @@ const filters = {
     .openapi({
       description: `With near: how far, in km (${DEFAULT_RADIUS_KM} when absent).`,
     }),
-  q: z
-    .string()
-    .trim()
-    .min(1)
-    .max(200)
+  q: text(200)
     .optional()
     .openapi({
       description:
@@ -160,15 +156,16 @@ const filters = {
         'tolerant of a typo.',
       example: 'bole apartment',
     }),
-  sort: z
-    .enum(SORTS)
-    .optional()
-    .openapi({
-      description:
-        'relevance (the default with q) needs q; distance needs near; the price sorts need ' +
-        'currency. Otherwise newest. Featured listings come first in every order.',
-    }),
 };
+
+const sort = z
+  .enum(SORTS)
+  .optional()
+  .openapi({
+    description:
+      'relevance (the default with q) needs q; distance needs near; the price sorts need ' +
+      'currency. Otherwise newest. Featured listings come first in every order.',
+  });
 
 const PROPERTY_ONLY = [
   'propertyType',
@@ -190,49 +187,54 @@ const VEHICLE_ONLY = [
   'condition',
 ] as const;
 
-export const SearchQuery = PageQuery.extend(filters)
+type Checked = z.infer<z.ZodObject<typeof filters>> & { sort?: Sort | undefined };
+
+/** The rules between filters (and the sort), each naming the field to change. */
+function checkFilters(query: Checked, ctx: z.RefinementCtx): void {
+  const issue = (path: string, message: string) =>
+    ctx.addIssue({ code: 'custom', path: [path], message });
+  const needsCurrency =
+    query.priceMin !== undefined ||
+    query.priceMax !== undefined ||
+    query.sort === 'price_asc' ||
+    query.sort === 'price_desc';
+  if (needsCurrency && !query.currency)
+    issue('currency', 'give the currency that prices compare in');
+  if (
+    query.priceMin !== undefined &&
+    query.priceMax !== undefined &&
+    query.priceMin > query.priceMax
+  ) {
+    issue('priceMax', 'must not be below priceMin');
+  }
+  if (query.areaMin !== undefined && query.areaMax !== undefined && query.areaMin > query.areaMax) {
+    issue('areaMax', 'must not be below areaMin');
+  }
+  if (query.yearMin !== undefined && query.yearMax !== undefined && query.yearMin > query.yearMax) {
+    issue('yearMax', 'must not be below yearMin');
+  }
+  if (query.radiusKm !== undefined && !query.near) issue('radiusKm', 'give near with radiusKm');
+  if (query.sort === 'distance' && !query.near) issue('sort', 'sorting by distance needs near');
+  if (query.sort === 'relevance' && !query.q) issue('sort', 'sorting by relevance needs q');
+  if (query.rentPeriod && query.purpose === 'sale')
+    issue('rentPeriod', 'a sale has no rent period');
+  const other =
+    query.kind === 'vehicle' ? PROPERTY_ONLY : query.kind === 'property' ? VEHICLE_ONLY : [];
+  for (const name of other) {
+    if (query[name] !== undefined) issue(name, `does not apply to ${query.kind} listings`);
+  }
+}
+
+export const SearchQuery = PageQuery.extend({ ...filters, sort })
   .strict()
-  .superRefine((query, ctx) => {
-    const issue = (path: string, message: string) =>
-      ctx.addIssue({ code: 'custom', path: [path], message });
-    const needsCurrency =
-      query.priceMin !== undefined ||
-      query.priceMax !== undefined ||
-      query.sort === 'price_asc' ||
-      query.sort === 'price_desc';
-    if (needsCurrency && !query.currency)
-      issue('currency', 'give the currency that prices compare in');
-    if (
-      query.priceMin !== undefined &&
-      query.priceMax !== undefined &&
-      query.priceMin > query.priceMax
-    ) {
-      issue('priceMax', 'must not be below priceMin');
-    }
-    if (
-      query.areaMin !== undefined &&
-      query.areaMax !== undefined &&
-      query.areaMin > query.areaMax
-    ) {
-      issue('areaMax', 'must not be below areaMin');
-    }
-    if (
-      query.yearMin !== undefined &&
-      query.yearMax !== undefined &&
-      query.yearMin > query.yearMax
-    ) {
-      issue('yearMax', 'must not be below yearMin');
-    }
-    if (query.radiusKm !== undefined && !query.near) issue('radiusKm', 'give near with radiusKm');
-    if (query.sort === 'distance' && !query.near) issue('sort', 'sorting by distance needs near');
-    if (query.sort === 'relevance' && !query.q) issue('sort', 'sorting by relevance needs q');
-    if (query.rentPeriod && query.purpose === 'sale')
-      issue('rentPeriod', 'a sale has no rent period');
-    const other =
-      query.kind === 'vehicle' ? PROPERTY_ONLY : query.kind === 'property' ? VEHICLE_ONLY : [];
-    for (const name of other) {
-      if (query[name] !== undefined) issue(name, `does not apply to ${query.kind} listings`);
-    }
-  });
+  .superRefine(checkFilters);
 
 export type Search = z.infer<typeof SearchQuery>;
+
+/**
+ * The filters of GET /listings without paging or order: what a saved search keeps. The same
+ * validation; in a JSON body numbers may be numbers.
+ */
+export const SearchFilters = z.strictObject(filters).superRefine(checkFilters);
+
+export type Filters = z.infer<typeof SearchFilters>;

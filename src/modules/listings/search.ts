@@ -3,7 +3,7 @@ import { withTransaction } from '../../platform/db/transaction.ts';
 import type { Ctx } from '../../platform/http/context.ts';
 import { BadRequest } from '../../platform/http/errors.ts';
 import { keysetPage, type Page, type SortKey } from '../../platform/http/pagination.ts';
-import { DEFAULT_RADIUS_KM, type Search, type Sort } from './search-query.ts';
+import { DEFAULT_RADIUS_KM, type Filters, type Search, type Sort } from './search-query.ts';
 import { listings } from './tables.ts';
 import { type Listed, type ListingSummaryView, listingColumns, summaryViews } from './views.ts';
 import { PUBLIC_STATUSES } from './vocabulary.ts';
@@ -37,7 +37,8 @@ const when = <T>(value: T | undefined, fn: (value: T) => SQL) =>
 const lower = (value: SQL | unknown) => sql`lower(${value})`;
 const earth = (lat: unknown, lng: unknown) => sql`ll_to_earth(${lat}, ${lng})`;
 
-function conditions(search: Search): SQL[] {
+/** The SQL of the filters, `q` apart: GET /listings and the saved-search matcher share it. */
+export function filterConditions(search: Filters): SQL[] {
   const where: (SQL | undefined)[] = [
     inArray(listings.status, [...PUBLIC_STATUSES]),
     when(search.kind, (v) => eq(listings.kind, v)),
@@ -147,6 +148,21 @@ async function scopeOf(search: Search, sort: Sort): Promise<string> {
 }
 
 /**
+ * Every word of `q` as a prefix in the full-text index, ranked by weight; none when `q` has no
+ * letter or digit. The saved-search matcher uses it alone, without the typo fallback.
+ */
+export function fullTextMatch(q: string): { match: SQL; rank: SQL } | undefined {
+  const words = wordsOf(q);
+  if (words.length === 0) return undefined;
+  const tsquery = sql`to_tsquery('simple', ${words.map((word) => `${word}:*`).join(' & ')})`;
+  return {
+    match: sql`${listings.search} @@ ${tsquery}`,
+    // Rounded so the cursor holds the exact value the next page compares with.
+    rank: sql`round(ts_rank(${listings.search}, ${tsquery})::numeric, 6)`,
+  };
+}
+
+/**
  * How `q` matches and ranks. Full text first: every word, as a prefix, ranked by weight (a
  * title over a description over a place). When that finds nothing under the other filters,
  * the query is taken as misspelt: each word is compared by trigrams with the words of titles,
@@ -155,21 +171,18 @@ async function scopeOf(search: Search, sort: Sort): Promise<string> {
  */
 async function textMatch(tx: Ctx, q: string, filters: SQL[]): Promise<{ match: SQL; rank: SQL }> {
   const words = wordsOf(q);
-  if (words.length === 0) {
+  const exact = fullTextMatch(q);
+  if (!exact) {
     throw new BadRequest('validation-failed', 'The search needs a word.', {
       errors: [{ path: 'query.q', message: 'expected at least one letter or digit' }],
     });
   }
-  const tsquery = sql`to_tsquery('simple', ${words.map((word) => `${word}:*`).join(' & ')})`;
-  const exact = sql`${listings.search} @@ ${tsquery}`;
   const [found] = await tx.db
     .select({ id: listings.id })
     .from(listings)
-    .where(and(...filters, exact))
+    .where(and(...filters, exact.match))
     .limit(1);
-  // Rounded so the cursor holds the exact value the next page compares with.
-  if (found)
-    return { match: exact, rank: sql`round(ts_rank(${listings.search}, ${tsquery})::numeric, 6)` };
+  if (found) return exact;
   await tx.db.execute(
     sql`select set_config('pg_trgm.word_similarity_threshold', ${String(TYPO_THRESHOLD)}, true)`,
   );
@@ -183,7 +196,7 @@ async function textMatch(tx: Ctx, q: string, filters: SQL[]): Promise<{ match: S
 
 export async function searchListings(ctx: Ctx, search: Search): Promise<Page<ListingSummaryView>> {
   const sort: Sort = search.sort ?? (search.q ? 'relevance' : 'newest');
-  const where = conditions(search);
+  const where = filterConditions(search);
   const distance = search.near
     ? sql`round(earth_distance(${earth(search.near.lat, search.near.lng)}, ${listings.place}))::integer`
     : sql`null::integer`;
