@@ -50,6 +50,8 @@ export const policies = {
       duration: 3600,
       key: 'user',
     }) as const,
+  /** Listing reports, per user: cheap to send, and each one a moderator may have to read. */
+  reports: { name: 'listing-reports', points: 20, duration: 3600, key: 'user' },
 } as const;
 
 export interface RateLimitDecision {

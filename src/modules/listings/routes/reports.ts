@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requireUser } from '../../../platform/http/auth.ts';
 import { optionalText } from '../../../platform/http/fields.ts';
 import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
-import { type RateLimitPolicy, rateLimit } from '../../../platform/http/rate-limit.ts';
+import { policies, rateLimit } from '../../../platform/http/rate-limit.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { reportListing } from '../reports.ts';
 import { REPORT_REASONS } from '../vocabulary.ts';
@@ -12,14 +12,6 @@ import { ListingParams } from './listings.ts';
 export const reportRoutes = createRouter();
 
 const tags = ['Listings'];
-
-/** Per user: reports are cheap to send and each one a moderator may have to read. */
-const reportPolicy: RateLimitPolicy = {
-  name: 'listing-reports',
-  points: 20,
-  duration: 3600,
-  key: 'user',
-};
 
 const ReportCreate = z
   .strictObject({
@@ -52,7 +44,7 @@ reportRoutes.openapi(
       '`LISTING_REPORTS_THRESHOLD` different users have open reports on it, the listing leaves ' +
       'the market for review (`pending_review`, flagged `reports`).',
     security: AUTHENTICATED,
-    middleware: [requireUser(), rateLimit(reportPolicy)] as const,
+    middleware: [requireUser(), rateLimit(policies.reports)] as const,
     request: { params: ListingParams, body: jsonBody(ReportCreate) },
     responses: {
       201: {
