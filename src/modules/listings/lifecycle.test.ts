@@ -106,6 +106,34 @@ securityCases(() => t, {
 });
 securityCases(() => t, { method: 'POST', path: `/api/v1/listings/${someId}/renew`, allowed: [] });
 
+/** `count` listings of one lister on the market, published now, expiring in 90 days. */
+async function insertActive(count: number, name: string) {
+  const owner = await lister(t);
+  const publishedAt = new Date();
+  const rows = await t.database.db
+    .insert(listings)
+    .values(
+      Array.from({ length: count }, (_, i) => ({
+        ownerId: owner.user.id,
+        kind: 'property' as const,
+        purpose: 'sale' as const,
+        title: `${name} flat ${i}`,
+        description: `${name} flat ${i}`,
+        priceAmount: 1_000_000,
+        priceCurrency: 'ETB',
+        city: `${name}ville`,
+        countryCode: 'ET',
+        lat: 9,
+        lng: 38.7,
+        status: 'active' as const,
+        publishedAt,
+        expiresAt: later(publishedAt, 90 * DAY),
+      })),
+    )
+    .returning({ id: listings.id });
+  return { publishedAt, ids: rows.map((r) => r.id) };
+}
+
 describe('schedules', () => {
   it('registers the feature, expiry and saved-search jobs to run every minute', () => {
     const every = '0 * * * * *';
@@ -309,30 +337,7 @@ describe('expiry', () => {
   });
 
   it('works through more listings than one batch, each once', async () => {
-    const owner = await lister(t);
-    const publishedAt = new Date();
-    const rows = await t.database.db
-      .insert(listings)
-      .values(
-        Array.from({ length: 205 }, (_, i) => ({
-          ownerId: owner.user.id,
-          kind: 'property' as const,
-          purpose: 'sale' as const,
-          title: `Bulk flat ${i}`,
-          description: `Bulk flat ${i}`,
-          priceAmount: 1_000_000,
-          priceCurrency: 'ETB',
-          city: 'Bulkville',
-          countryCode: 'ET',
-          lat: 9,
-          lng: 38.7,
-          status: 'active' as const,
-          publishedAt,
-          expiresAt: later(publishedAt, 90 * DAY),
-        })),
-      )
-      .returning({ id: listings.id });
-    const ids = rows.map((r) => r.id);
+    const { publishedAt, ids } = await insertActive(205, 'Bulk');
     const named = (name: string) =>
       t.database.db
         .select({ id: outboxEvents.aggregateId })
@@ -474,30 +479,7 @@ describe('with LISTING_EXPIRY_DAYS=30 and LISTING_EXPIRY_WARNING_DAYS=3', () => 
 
 describe.runIf(process.env.TEST_DATABASE_URL)('two workers at once (PostgreSQL)', () => {
   it('warn and expire each listing once', async () => {
-    const owner = await lister(t);
-    const publishedAt = new Date();
-    const rows = await t.database.db
-      .insert(listings)
-      .values(
-        Array.from({ length: 450 }, (_, i) => ({
-          ownerId: owner.user.id,
-          kind: 'property' as const,
-          purpose: 'sale' as const,
-          title: `Raced flat ${i}`,
-          description: `Raced flat ${i}`,
-          priceAmount: 1_000_000,
-          priceCurrency: 'ETB',
-          city: 'Raceville',
-          countryCode: 'ET',
-          lat: 9,
-          lng: 38.7,
-          status: 'active' as const,
-          publishedAt,
-          expiresAt: later(publishedAt, 90 * DAY),
-        })),
-      )
-      .returning({ id: listings.id });
-    const ids = rows.map((r) => r.id);
+    const { publishedAt, ids } = await insertActive(450, 'Raced');
     const count = async (name: string) =>
       (
         await t.database.db
