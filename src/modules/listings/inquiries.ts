@@ -7,19 +7,13 @@ import type { Ctx } from '../../platform/http/context.ts';
 import { Invalid, NotFound } from '../../platform/http/errors.ts';
 import { text } from '../../platform/http/fields.ts';
 import { keysetPage, type Page, type PageInput } from '../../platform/http/pagination.ts';
+import { Phone } from '../identity/index.ts';
 import { inquiryCreated } from './events.ts';
 import { visibleListing } from './listings.ts';
 import { type InquiryRow, inquiries, listings } from './tables.ts';
 import { INQUIRY_STATUSES, type InquiryStatus, isPublicStatus } from './vocabulary.ts';
 
 /** Messages about a listing to its lister, from signed-in users and from guests. */
-
-/** E.164, as identity checks phone numbers: a plus, a country code and the number. */
-const Phone = z
-  .string()
-  .trim()
-  .regex(/^\+[1-9]\d{6,14}$/, { message: 'expected an E.164 phone number such as +251911234567' })
-  .openapi({ example: '+251911234567' });
 
 export const InquiryCreate = z
   .strictObject({
