@@ -9,6 +9,7 @@ import { listingExpiring, listingFeatured, listingRenewed } from './events.ts';
 import {
   assertNotArchived,
   auditIfStaff,
+  daysAfter,
   goLive,
   listingToChange,
   lockedListing,
@@ -23,9 +24,6 @@ import { isPublicStatus, PUBLIC_STATUSES } from './vocabulary.ts';
  * end, expiry with a warning ahead of it, and renewal. The scheduled work takes the tick's
  * `now` and never reads the clock, so tests drive it with any time.
  */
-
-const DAY_MS = 86_400_000;
-const daysAfter = (from: Date, days: number) => new Date(from.getTime() + days * DAY_MS);
 
 /** Rows one scheduled transaction handles: short locks, and a crash loses little work. */
 const BATCH = 200;

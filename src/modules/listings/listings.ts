@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, type SQL } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
 import type { Executor } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
@@ -249,6 +249,8 @@ export async function moveTo(
   return updated;
 }
 
+export const daysAfter = (from: Date, days: number) => new Date(from.getTime() + days * 86_400_000);
+
 const PUBLISHABLE: readonly ListingStatus[] = ['draft', 'rejected', 'expired'];
 
 /**
@@ -259,7 +261,7 @@ const PUBLISHABLE: readonly ListingStatus[] = ['draft', 'rejected', 'expired'];
 export async function goLive(ctx: Ctx, row: Listed, now = new Date()): Promise<Listed> {
   const updated = await moveTo(ctx, row, 'active', {
     publishedAt: now,
-    expiresAt: new Date(now.getTime() + ctx.config.listings.expiryDays * 86_400_000),
+    expiresAt: daysAfter(now, ctx.config.listings.expiryDays),
     expiryWarnedAt: null,
     reviewFlags: null,
     rejectionReason: null,
@@ -349,34 +351,49 @@ export async function archiveListing(ctx: Ctx, id: string): Promise<void> {
   });
 }
 
-/** The caller's own listings, every status, newest first. */
-export async function myListings(
+/**
+ * Listings matching `where`, newest first, as summaries. `scope` ties the cursors to the list
+ * (and to whose it is), so one list's cursor cannot walk another.
+ */
+export async function newestListings(
   ctx: Ctx,
-  filter: { status?: ListingStatus | undefined },
+  scope: string,
+  where: SQL | undefined,
   page: PageInput,
 ): Promise<Page<ListingSummaryView>> {
-  const { userId } = requireActor(ctx);
   const result = await keysetPage<Listed>({
-    scope: `my-listings:${filter.status ?? 'all'}`,
+    scope,
     keys: [
       { column: listings.createdAt, direction: 'desc', value: (r) => r.createdAt },
       { column: listings.id, direction: 'desc', value: (r) => r.id },
     ],
     page,
     secret: ctx.config.jwtSecret,
-    fetch: ({ where, orderBy, limit }) =>
+    fetch: ({ where: after, orderBy, limit }) =>
       ctx.db
         .select(listingColumns)
         .from(listings)
-        .where(
-          and(
-            eq(listings.ownerId, userId),
-            filter.status ? eq(listings.status, filter.status) : undefined,
-            where,
-          ),
-        )
+        .where(and(where, after))
         .orderBy(...orderBy)
         .limit(limit),
   });
   return { ...result, items: await summaryViews(ctx.db, ctx.storage, result.items) };
+}
+
+/** The caller's own listings, every status, newest first. */
+export function myListings(
+  ctx: Ctx,
+  filter: { status?: ListingStatus | undefined },
+  page: PageInput,
+): Promise<Page<ListingSummaryView>> {
+  const { userId } = requireActor(ctx);
+  return newestListings(
+    ctx,
+    `my-listings:${filter.status ?? 'all'}`,
+    and(
+      eq(listings.ownerId, userId),
+      filter.status ? eq(listings.status, filter.status) : undefined,
+    ),
+    page,
+  );
 }
