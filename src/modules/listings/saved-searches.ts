@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { and, count, eq, gt, inArray, lt, lte, ne, sql } from 'drizzle-orm';
+import { fullTextMatch } from '../../platform/db/text-search.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
 import { requireActor } from '../../platform/http/auth.ts';
@@ -9,7 +10,7 @@ import { text } from '../../platform/http/fields.ts';
 import { keysetPage, type Page, type PageInput } from '../../platform/http/pagination.ts';
 import { savedSearchMatched } from './events.ts';
 import { inBatches } from './lifecycle.ts';
-import { filterConditions, fullTextMatch } from './search.ts';
+import { filterConditions, listingText } from './search.ts';
 import { type Filters, SearchFilters } from './search-query.ts';
 import { listings, savedSearches, savedSearchMatches } from './tables.ts';
 import { ALERT_FREQUENCIES } from './vocabulary.ts';
@@ -94,7 +95,7 @@ export async function saveSearch(
   input: z.infer<typeof SavedSearchCreate>,
 ): Promise<SavedSearchView> {
   const { userId } = requireActor(ctx);
-  if (input.filters.q !== undefined && !fullTextMatch(input.filters.q)) {
+  if (input.filters.q !== undefined && !fullTextMatch(listingText, input.filters.q)) {
     throw new BadRequest('validation-failed', 'The search needs a word.', {
       errors: [{ path: 'body.filters.q', message: 'expected at least one letter or digit' }],
     });
@@ -179,7 +180,7 @@ async function matchOne(tx: Ctx, search: SavedSearchRow, now: Date): Promise<voi
     return;
   }
   const filters = parsed.data;
-  const text = filters.q === undefined ? undefined : fullTextMatch(filters.q);
+  const text = filters.q === undefined ? undefined : fullTextMatch(listingText, filters.q);
   if (filters.q !== undefined && !text) return;
   const since = new Date(
     Math.max(search.matchedThrough.getTime() - OVERLAP_MS, search.createdAt.getTime()),

@@ -1,7 +1,7 @@
 import { and, arrayContains, eq, gte, inArray, lte, or, type SQL, sql } from 'drizzle-orm';
+import { type TextSearchable, textMatch } from '../../platform/db/text-search.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import type { Ctx } from '../../platform/http/context.ts';
-import { BadRequest } from '../../platform/http/errors.ts';
 import { keysetPage, type Page, type SortKey } from '../../platform/http/pagination.ts';
 import { DEFAULT_RADIUS_KM, type Filters, type Search, type Sort } from './search-query.ts';
 import { listings } from './tables.ts';
@@ -13,22 +13,6 @@ import { PUBLIC_STATUSES } from './vocabulary.ts';
  * The same SQL runs on PGlite and PostgreSQL: tsvector + pg_trgm for text, earthdistance (a
  * GiST index on ll_to_earth) for radius, a GiST index on point(lng, lat) for boxes.
  */
-
-/**
- * How alike a misspelt query and a listing's words must be (pg_trgm word similarity, 0..1).
- * The extension's default, 0.6, misses a one-letter slip in a nine-letter word (about 0.54).
- */
-const TYPO_THRESHOLD = 0.45;
-
-/** The words of a query: letters and digits only, so they can never be tsquery syntax. */
-function wordsOf(q: string): string[] {
-  const words =
-    q
-      .normalize('NFKC')
-      .toLowerCase()
-      .match(/[\p{L}\p{N}]+/gu) ?? [];
-  return words.slice(0, 12);
-}
 
 /** The condition `fn` makes of a filter the query has; none when it is absent. */
 const when = <T>(value: T | undefined, fn: (value: T) => SQL) =>
@@ -147,52 +131,12 @@ async function scopeOf(search: Search, sort: Sort): Promise<string> {
   return `listings:${sort}:${Buffer.from(digest).toString('base64url').slice(0, 22)}`;
 }
 
-/**
- * Every word of `q` as a prefix in the full-text index, ranked by weight; none when `q` has no
- * letter or digit. The saved-search matcher uses it alone, without the typo fallback.
- */
-export function fullTextMatch(q: string): { match: SQL; rank: SQL } | undefined {
-  const words = wordsOf(q);
-  if (words.length === 0) return undefined;
-  const tsquery = sql`to_tsquery('simple', ${words.map((word) => `${word}:*`).join(' & ')})`;
-  return {
-    match: sql`${listings.search} @@ ${tsquery}`,
-    // Rounded so the cursor holds the exact value the next page compares with.
-    rank: sql`round(ts_rank(${listings.search}, ${tsquery})::numeric, 6)`,
-  };
-}
-
-/**
- * How `q` matches and ranks. Full text first: every word, as a prefix, ranked by weight (a
- * title over a description over a place). When that finds nothing under the other filters,
- * the query is taken as misspelt: each word is compared by trigrams with the words of titles,
- * makes, models and cities. Trigrams rank every candidate row, so they are the fallback, not
- * the rule. A search takes the same branch on every page while the listings stay as they are.
- */
-async function textMatch(tx: Ctx, q: string, filters: SQL[]): Promise<{ match: SQL; rank: SQL }> {
-  const words = wordsOf(q);
-  const exact = fullTextMatch(q);
-  if (!exact) {
-    throw new BadRequest('validation-failed', 'The search needs a word.', {
-      errors: [{ path: 'query.q', message: 'expected at least one letter or digit' }],
-    });
-  }
-  const [found] = await tx.db
-    .select({ id: listings.id })
-    .from(listings)
-    .where(and(...filters, exact.match))
-    .limit(1);
-  if (found) return exact;
-  await tx.db.execute(
-    sql`select set_config('pg_trgm.word_similarity_threshold', ${String(TYPO_THRESHOLD)}, true)`,
-  );
-  // Each word on its own: one misspelt word among right ones dilutes a whole-query similarity.
-  const similarity = words.map((word) => sql`word_similarity(${word}, ${listings.searchText})`);
-  return {
-    match: and(...words.map((word) => sql`${listings.searchText} %> ${word}`)) as SQL,
-    rank: sql`round(((${sql.join(similarity, sql` + `)}) / ${words.length})::numeric, 6)`,
-  };
-}
+/** Listings' text: the title, make and model over the description over the place. */
+export const listingText: TextSearchable = {
+  table: listings,
+  vector: listings.search,
+  text: listings.searchText,
+};
 
 export async function searchListings(ctx: Ctx, search: Search): Promise<Page<ListingSummaryView>> {
   const sort: Sort = search.sort ?? (search.q ? 'relevance' : 'newest');
@@ -202,7 +146,7 @@ export async function searchListings(ctx: Ctx, search: Search): Promise<Page<Lis
     : sql`null::integer`;
   const scope = await scopeOf(search, sort);
   const page = await withTransaction(ctx, async (tx) => {
-    const text = search.q ? await textMatch(tx, search.q, where) : undefined;
+    const text = search.q ? await textMatch(tx.db, listingText, search.q, where) : undefined;
     if (text) where.push(text.match);
     const rank = text?.rank ?? sql`null::numeric`;
     return keysetPage<Found>({
