@@ -409,7 +409,7 @@ describe('photo variants', () => {
     });
     jobs.register('photos-test.after', async () => finished());
 
-    const jobId = await jobs.enqueue(PHOTO_VARIANT_JOB, { photoId: uuidv7(), key });
+    const jobId = await jobs.enqueue(PHOTO_VARIANT_JOB, { imageId: uuidv7(), key });
     // One job at a time, in order: this one runs once the variants job is over.
     await jobs.enqueue('photos-test.after', {});
     await jobs.start();

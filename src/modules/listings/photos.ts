@@ -1,21 +1,19 @@
 import { createHash } from 'node:crypto';
-import { and, count, eq, gt, gte, lt, lte, sql } from 'drizzle-orm';
-import sharp from 'sharp';
-import { v7 as uuidv7 } from 'uuid';
+import { and, count, eq } from 'drizzle-orm';
+import { closeGap, type Ordering, shiftForMove } from '../../platform/db/positions.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { type EventBus, publish } from '../../platform/events/events.ts';
 import type { Ctx } from '../../platform/http/context.ts';
-import { DomainError, Invalid, NotFound } from '../../platform/http/errors.ts';
+import { Invalid, NotFound } from '../../platform/http/errors.ts';
 import type { Jobs } from '../../platform/jobs/index.ts';
 import type { JobDeps } from '../../platform/module.ts';
 import {
-  IMAGE_VARIANT_WIDTHS,
-  type InspectedUpload,
-  inspectUpload,
-  makeImageVariants,
-  type Storage,
-  variantKey,
-  withoutMetadata,
+  deleteFiles,
+  enqueueRecordedVariants,
+  imageFiles,
+  prepareImages,
+  registerRecordedVariantJob,
+  storeImages,
 } from '../../platform/storage/index.ts';
 import { listingPhotosAdded, listingUpdated } from './events.ts';
 import { assertNotArchived, auditIfStaff, listingToChange } from './listings.ts';
@@ -30,12 +28,6 @@ import { MAX_PHOTOS } from './vocabulary.ts';
 
 export const PHOTO_VARIANT_JOB = 'listings.photo-variants';
 
-export interface PhotoVariantJob {
-  photoId: string;
-  /** The photo's original. */
-  key: string;
-}
-
 export interface PhotoChanges {
   /** Where the photo moves to; the others shift to keep the order contiguous. */
   position?: number | undefined;
@@ -43,17 +35,6 @@ export interface PhotoChanges {
   primary?: boolean | undefined;
   /** Null clears it. */
   alt?: string | null | undefined;
-}
-
-/** One uploaded file's refusal, naming which of the files it was. */
-class PhotoRefused extends DomainError {
-  readonly status: number;
-  constructor(cause: DomainError, index: number) {
-    super(cause.code, `Photo ${index + 1}: ${cause.message}`, {
-      errors: [{ path: `body.photos.${index}`, message: cause.message }],
-    });
-    this.status = cause.status;
-  }
 }
 
 async function photoCount(ctx: Ctx, listingId: string): Promise<number> {
@@ -114,86 +95,11 @@ async function photosChanged(ctx: Ctx, row: Listed, change: Record<string, unkno
   return updated;
 }
 
-/** Deletes files no photo refers to; a failure only leaves orphans, so it is logged. */
-async function deleteFiles(ctx: Ctx, keys: readonly string[]): Promise<void> {
-  const results = await Promise.allSettled(keys.map((key) => ctx.storage.delete(key)));
-  const failed = keys.filter((_, i) => results[i]?.status === 'rejected');
-  if (failed.length > 0) ctx.log.warn({ keys: failed }, 'could not delete listing photo files');
-}
-
-/**
- * The original and every variant the job can have made of it: each standard width, or the
- * photo's own width when it is narrower than all. The row's `variants` may not say yet.
- */
-function filesOf(photo: PhotoRow): string[] {
-  const widths = new Set([...IMAGE_VARIANT_WIDTHS, photo.width]);
-  return [photo.key, ...[...widths].map((width) => variantKey(photo.key, width))];
-}
-
-interface PreparedPhoto {
-  id: string;
-  key: string;
-  contentType: string;
-  bytes: Uint8Array;
-  width: number;
-  height: number;
-  /** Of the file as uploaded, in hex: the duplicate-photo moderation rule compares these. */
-  sha256: string;
-}
-
-/** Checks every file by its content, then strips it: nothing is stored unless all pass. */
-async function preparePhotos(
-  ctx: Ctx,
-  listingId: string,
-  files: readonly Uint8Array[],
-): Promise<PreparedPhoto[]> {
-  const checked: { original: Uint8Array; upload: InspectedUpload }[] = [];
-  for (const [index, original] of files.entries()) {
-    try {
-      const rules = { allowed: ['image'] as const, maxBytes: ctx.config.uploadMaxBytes };
-      checked.push({ original, upload: await inspectUpload(original, rules) });
-    } catch (error) {
-      throw error instanceof DomainError ? new PhotoRefused(error, index) : error;
-    }
-  }
-  return Promise.all(
-    checked.map(async ({ original, upload: { ext, mime } }) => {
-      const bytes = await withoutMetadata(original, ext);
-      // Measured on the stripped image, which stands upright as its EXIF orientation said.
-      const { width, height } = await sharp(bytes).metadata();
-      const id = uuidv7();
-      return {
-        id,
-        key: `listings/${listingId}/${id}.${ext}`,
-        contentType: mime,
-        bytes,
-        width,
-        height,
-        sha256: createHash('sha256').update(original).digest('hex'),
-      };
-    }),
-  );
-}
-
-/** Stores them all, or none: what was stored before one failed is deleted again. */
-async function storePhotos(ctx: Ctx, photos: readonly PreparedPhoto[]): Promise<void> {
-  const results = await Promise.allSettled(
-    photos.map((photo) =>
-      ctx.storage.put(photo.key, photo.bytes, {
-        contentType: photo.contentType,
-        visibility: 'public',
-      }),
-    ),
-  );
-  const failure = results.find((result) => result.status === 'rejected');
-  if (failure) {
-    await deleteFiles(
-      ctx,
-      photos.filter((_, i) => results[i]?.status === 'fulfilled').map((photo) => photo.key),
-    );
-    throw failure.reason;
-  }
-}
+const photoOrder = (listingId: string): Ordering => ({
+  table: listingPhotos,
+  position: listingPhotos.position,
+  scope: eq(listingPhotos.listingId, listingId),
+});
 
 /**
  * Adds photos after the listing's last; a listing's first photo becomes its primary. Every
@@ -210,8 +116,12 @@ export async function addPhotos(
     await listingForPhotos(tx, listingId);
     await assertRoomFor(tx, listingId, files.length);
   });
-  const photos = await preparePhotos(ctx, listingId, files);
-  await storePhotos(ctx, photos);
+  const photos = await prepareImages(files, {
+    maxBytes: ctx.config.uploadMaxBytes,
+    field: 'photos',
+    keyOf: (id, ext) => `listings/${listingId}/${id}.${ext}`,
+  });
+  await storeImages(ctx, photos);
   let updated: Listed;
   try {
     updated = await withTransaction(ctx, async (tx) => {
@@ -225,7 +135,8 @@ export async function addPhotos(
           contentType: photo.contentType,
           width: photo.width,
           height: photo.height,
-          sha256: photo.sha256,
+          // Of the file as uploaded: the duplicate-photo moderation rule compares these.
+          sha256: createHash('sha256').update(photo.original).digest('hex'),
           position: existing + index,
           isPrimary: existing === 0 && index === 0,
         })),
@@ -277,29 +188,7 @@ export async function updatePhoto(
           { errors: [{ path: 'body.position', message: `expected at most ${last}` }] },
         );
       }
-      const ofListing = eq(listingPhotos.listingId, listingId);
-      // The photos between the old place and the new shift one step towards the old.
-      await tx.db
-        .update(listingPhotos)
-        .set({
-          position:
-            position < photo.position
-              ? sql`${listingPhotos.position} + 1`
-              : sql`${listingPhotos.position} - 1`,
-        })
-        .where(
-          position < photo.position
-            ? and(
-                ofListing,
-                gte(listingPhotos.position, position),
-                lt(listingPhotos.position, photo.position),
-              )
-            : and(
-                ofListing,
-                gt(listingPhotos.position, photo.position),
-                lte(listingPhotos.position, position),
-              ),
-        );
+      await shiftForMove(tx.db, photoOrder(listingId), photo.position, position);
       await tx.db.update(listingPhotos).set({ position }).where(eq(listingPhotos.id, photoId));
     }
     if (primary === true && !photo.isPrimary) {
@@ -330,48 +219,34 @@ export async function deletePhoto(ctx: Ctx, listingId: string, photoId: string):
     const row = await listingForPhotos(tx, listingId);
     const photo = await photoOf(tx, listingId, photoId);
     await tx.db.delete(listingPhotos).where(eq(listingPhotos.id, photoId));
-    const ofListing = eq(listingPhotos.listingId, listingId);
-    await tx.db
-      .update(listingPhotos)
-      .set({ position: sql`${listingPhotos.position} - 1` })
-      .where(and(ofListing, gt(listingPhotos.position, photo.position)));
+    await closeGap(tx.db, photoOrder(listingId), photo.position);
     if (photo.isPrimary) {
       await tx.db
         .update(listingPhotos)
         .set({ isPrimary: true })
-        .where(and(ofListing, eq(listingPhotos.position, 0)));
+        .where(and(eq(listingPhotos.listingId, listingId), eq(listingPhotos.position, 0)));
     }
     await photosChanged(tx, row, { deleted: photoId });
     return photo;
   });
-  await deleteFiles(ctx, filesOf(photo));
+  await deleteFiles(ctx, imageFiles(photo));
 }
 
-/**
- * Makes a photo's variants and records them on its row. With no row to record them on, the
- * photo was deleted while they were made, after its deletion removed its files: the variants
- * go too.
- */
-async function makePhotoVariants(
-  { db, storage }: { db: JobDeps['db']; storage: Storage },
-  { photoId, key }: PhotoVariantJob,
-): Promise<void> {
-  const made = await makeImageVariants(storage, key);
-  if (made.length === 0) return;
-  const variants = Object.fromEntries(
-    made.map(({ width, height }) => [String(width), { width, height }]),
-  );
-  const recorded = await db
-    .update(listingPhotos)
-    .set({ variants })
-    .where(and(eq(listingPhotos.id, photoId), eq(listingPhotos.key, key)))
-    .returning({ id: listingPhotos.id });
-  if (recorded.length > 0) return;
-  await Promise.all(made.map((variant) => storage.delete(variant.key)));
-}
-
+/** Records a photo's variants on its row, unless the row has gone or holds another original. */
 export function registerPhotoJobs(jobs: Jobs, deps: JobDeps): void {
-  jobs.register<PhotoVariantJob>(PHOTO_VARIANT_JOB, (data) => makePhotoVariants(deps, data));
+  registerRecordedVariantJob(
+    jobs,
+    deps.storage,
+    PHOTO_VARIANT_JOB,
+    async ({ imageId, key }, variants) => {
+      const recorded = await deps.db
+        .update(listingPhotos)
+        .set({ variants })
+        .where(and(eq(listingPhotos.id, imageId), eq(listingPhotos.key, key)))
+        .returning({ id: listingPhotos.id });
+      return recorded.length > 0;
+    },
+  );
 }
 
 /**
@@ -380,14 +255,11 @@ export function registerPhotoJobs(jobs: Jobs, deps: JobDeps): void {
  * photo's row exists, or be lost with the process that held the transaction.
  */
 export function subscribePhotoEvents(events: EventBus): void {
-  events.subscribe(listingPhotosAdded, 'listings.queue-photo-variants', async (event, ctx) => {
-    await Promise.all(
-      event.payload.photos.map(({ photoId, key }) =>
-        // The relay delivers at least once; the job id keeps a second delivery from a second job.
-        ctx.jobs.enqueue(PHOTO_VARIANT_JOB, { photoId, key } satisfies PhotoVariantJob, {
-          jobId: `photo-variants-${photoId}`,
-        }),
-      ),
-    );
-  });
+  events.subscribe(listingPhotosAdded, 'listings.queue-photo-variants', (event, ctx) =>
+    enqueueRecordedVariants(
+      ctx.jobs,
+      PHOTO_VARIANT_JOB,
+      event.payload.photos.map(({ photoId, key }) => ({ imageId: photoId, key })),
+    ),
+  );
 }

@@ -1,6 +1,16 @@
 import { createLocalStorage, type LocalStorage, type LocalStorageOptions } from './local.ts';
 import { createS3Storage, type S3Storage, type S3StorageOptions } from './s3.ts';
 
+export type { ImageUploadRules, PreparedImage, RecordedVariants } from './image-uploads.ts';
+export {
+  deleteFiles,
+  enqueueRecordedVariants,
+  FileRefused,
+  imageFiles,
+  prepareImages,
+  registerRecordedVariantJob,
+  storeImages,
+} from './image-uploads.ts';
 export type { LocalStorage, LocalStorageOptions } from './local.ts';
 export { createLocalStorage, localFileRoutes } from './local.ts';
 export type { S3Storage, S3StorageOptions } from './s3.ts';
