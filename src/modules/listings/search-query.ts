@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { CountryCode, Currency, text } from '../../platform/http/fields.ts';
+import { CountryCode, Currency, checkRange, text } from '../../platform/http/fields.ts';
 import { PageQuery } from '../../platform/http/pagination.ts';
 import {
   CONDITIONS,
@@ -200,19 +200,9 @@ function checkFilters(query: Checked, ctx: z.RefinementCtx): void {
     query.sort === 'price_desc';
   if (needsCurrency && !query.currency)
     issue('currency', 'give the currency that prices compare in');
-  if (
-    query.priceMin !== undefined &&
-    query.priceMax !== undefined &&
-    query.priceMin > query.priceMax
-  ) {
-    issue('priceMax', 'must not be below priceMin');
-  }
-  if (query.areaMin !== undefined && query.areaMax !== undefined && query.areaMin > query.areaMax) {
-    issue('areaMax', 'must not be below areaMin');
-  }
-  if (query.yearMin !== undefined && query.yearMax !== undefined && query.yearMin > query.yearMax) {
-    issue('yearMax', 'must not be below yearMin');
-  }
+  checkRange(ctx, query, 'priceMin', 'priceMax');
+  checkRange(ctx, query, 'areaMin', 'areaMax');
+  checkRange(ctx, query, 'yearMin', 'yearMax');
   if (query.radiusKm !== undefined && !query.near) issue('radiusKm', 'give near with radiusKm');
   if (query.sort === 'distance' && !query.near) issue('sort', 'sorting by distance needs near');
   if (query.sort === 'relevance' && !query.q) issue('sort', 'sorting by relevance needs q');

@@ -2,7 +2,7 @@ import { and, arrayContains, eq, gte, inArray, lte, or, type SQL, sql } from 'dr
 import { type TextSearchable, textMatch } from '../../platform/db/text-search.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import type { Ctx } from '../../platform/http/context.ts';
-import { keysetPage, type Page, type SortKey } from '../../platform/http/pagination.ts';
+import { keysetPage, type Page, queryScope, type SortKey } from '../../platform/http/pagination.ts';
 import { DEFAULT_RADIUS_KM, type Filters, type Search, type Sort } from './search-query.ts';
 import { listings } from './tables.ts';
 import { type Listed, type ListingSummaryView, listingColumns, summaryViews } from './views.ts';
@@ -117,20 +117,6 @@ function sortKeys(sort: Sort, rank: SQL, distance: SQL): SortKey<Found>[] {
   }
 }
 
-/**
- * A cursor carries a digest of the search that issued it: the rank and distance in it mean
- * nothing to another query, and a changed filter would start mid-list.
- */
-async function scopeOf(search: Search, sort: Sort): Promise<string> {
-  const { cursor: _cursor, limit: _limit, ...rest } = search;
-  const digest = await crypto.subtle.digest(
-    'SHA-256',
-    // Sorted top-level keys; nested values (near, bbox) are built in one order by the schema.
-    new TextEncoder().encode(JSON.stringify(Object.fromEntries(Object.entries(rest).sort()))),
-  );
-  return `listings:${sort}:${Buffer.from(digest).toString('base64url').slice(0, 22)}`;
-}
-
 /** Listings' text: the title, make and model over the description over the place. */
 export const listingText: TextSearchable = {
   table: listings,
@@ -144,7 +130,7 @@ export async function searchListings(ctx: Ctx, search: Search): Promise<Page<Lis
   const distance = search.near
     ? sql`round(earth_distance(${earth(search.near.lat, search.near.lng)}, ${listings.place}))::integer`
     : sql`null::integer`;
-  const scope = await scopeOf(search, sort);
+  const scope = await queryScope(`listings:${sort}`, search);
   const page = await withTransaction(ctx, async (tx) => {
     const text = search.q ? await textMatch(tx.db, listingText, search.q, where) : undefined;
     if (text) where.push(text.match);

@@ -38,3 +38,19 @@ export const Money = z
     currency: Currency,
   })
   .openapi('Money');
+
+/**
+ * In a query's refinement: names `max` when both bounds of a range are given and `max` is below
+ * `min`, so the client knows which one to change.
+ */
+export function checkRange<T extends Record<string, unknown>>(
+  ctx: z.RefinementCtx,
+  query: T,
+  min: keyof T & string,
+  max: keyof T & string,
+): void {
+  const [low, high] = [query[min], query[max]];
+  if (typeof low === 'number' && typeof high === 'number' && low > high) {
+    ctx.addIssue({ code: 'custom', path: [max], message: `must not be below ${min}` });
+  }
+}

@@ -118,6 +118,21 @@ export async function decodeCursor(
   return parsed.v.map((v) => (typeof v === 'object' ? new Date(v.d) : v));
 }
 
+/**
+ * The scope of a cursor from a searchable list: `list` (its name and order) and a digest of the
+ * query that issued it, paging apart. A rank or a distance in a cursor means nothing to another
+ * query, and a changed filter would start mid-list, so a cursor works only for its own query.
+ */
+export async function queryScope(list: string, query: PageInput & object): Promise<string> {
+  const { cursor: _cursor, limit: _limit, ...rest } = query;
+  const digest = await crypto.subtle.digest(
+    'SHA-256',
+    // Sorted top-level keys; nested values are built in one order by the query's schema.
+    encoder.encode(JSON.stringify(Object.fromEntries(Object.entries(rest).sort()))),
+  );
+  return `${list}:${toBase64Url(new Uint8Array(digest)).slice(0, 22)}`;
+}
+
 export interface SortKey<Row> {
   /** A column, or an expression (a rank, a distance) that the query also selects. */
   column: AnyPgColumn | SQL;
