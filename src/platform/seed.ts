@@ -33,3 +33,12 @@ export async function seedDemoData(ctx: Ctx, modules: readonly Module[]): Promis
     return true;
   });
 }
+
+/** What a module's bulk loader takes (`make seed ARGS="--listings N --products N"`). */
+export interface BulkLoad {
+  count: number;
+  /** The same seed gives the same rows. */
+  seed?: number;
+  /** Called after each batch with the rows loaded so far. */
+  onProgress?: (loaded: number) => void;
+}

@@ -1,15 +1,15 @@
 import { v7 as uuidv7 } from 'uuid';
+import { pick, type Random } from '../../platform/demo/random.ts';
 import { CITIES, cityNamed } from './generate/cities.ts';
 import { propertyListing } from './generate/properties.ts';
-import { pick, type Random } from './generate/random.ts';
 import { vehicleListing } from './generate/vehicles.ts';
 import { columnsOf } from './listings.ts';
 import type { ListingInput } from './schemas.ts';
 import type { listings } from './tables.ts';
 import type { ListingKind, Purpose } from './vocabulary.ts';
 
+export { seededRandom } from '../../platform/demo/random.ts';
 export { CITIES, minorUnits } from './generate/cities.ts';
-export { seededRandom } from './generate/random.ts';
 
 /**
  * Plausible listings in the four demo cities: the demo data and the bulk loader (`make seed

@@ -16,6 +16,8 @@ import { listingSchedules } from './schedules.ts';
 import { seedDemoListings } from './seed.ts';
 
 export { activeListingCount, publicListingsOf } from './by-owner.ts';
+/** The four demo cities: other modules' demo data is set in them too. */
+export { CITIES, type City, minorUnits } from './generate/cities.ts';
 export { ListingSummary } from './schemas.ts';
 export type { ListingSummaryView } from './views.ts';
 

@@ -1,6 +1,7 @@
 import { getTableColumns, inArray, sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import type { Actor, Ctx } from '../../platform/http/context.ts';
+import type { BulkLoad } from '../../platform/seed.ts';
 import { ensureSeedAccounts, type SeedAccount } from '../identity/index.ts';
 import {
   CITIES,
@@ -159,14 +160,6 @@ async function insertRows(ctx: Ctx, rows: readonly ListingInsert[]): Promise<voi
   await ctx.db.execute(sql`
     insert into ${listings} (${WRITABLE_NAMES})
     select ${WRITABLE_NAMES} from json_populate_recordset(null::${listings}, ${JSON.stringify(records)}::json)`);
-}
-
-export interface BulkLoad {
-  count: number;
-  /** The same seed gives the same listings. */
-  seed?: number;
-  /** Called after each batch with the rows loaded so far. */
-  onProgress?: (loaded: number) => void;
 }
 
 /**

@@ -1,4 +1,4 @@
-/** Seeded randomness for generated listings: the same seed, the same rows, on every machine. */
+/** Seeded randomness for demo and benchmark data: the same seed, the same rows, on every machine. */
 
 /** A seeded PRNG (mulberry32): fast, and the same sequence for the same seed on every machine. */
 export function seededRandom(seed: number): () => number {

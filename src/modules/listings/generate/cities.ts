@@ -1,6 +1,6 @@
+import { intBetween, pick, type Random } from '../../../platform/demo/random.ts';
 import type { ListingInput } from '../schemas.ts';
 import type { VEHICLE_CATEGORIES } from '../vocabulary.ts';
-import { intBetween, pick, type Random } from './random.ts';
 
 /** The four demo cities: their neighbourhoods, streets, prices and what sells there. */
 

@@ -1,3 +1,12 @@
+import {
+  between,
+  intBetween,
+  pick,
+  type Random,
+  roundPrice,
+  someOf,
+  weighted,
+} from '../../../platform/demo/random.ts';
 import type { ListingInput } from '../schemas.ts';
 import {
   PROPERTY_AMENITIES,
@@ -7,7 +16,6 @@ import {
 } from '../vocabulary.ts';
 import { locationIn, minorUnits, type Place } from './cities.ts';
 import { capitalised, label, listed, ordinal, type RentPeriod, THIS_YEAR } from './common.ts';
-import { between, intBetween, pick, type Random, roundPrice, someOf, weighted } from './random.ts';
 
 /** Generated properties: types, sizes and prices as each city has them. */
 

@@ -1,3 +1,11 @@
+import {
+  between,
+  intBetween,
+  pick,
+  type Random,
+  roundPrice,
+  weighted,
+} from '../../../platform/demo/random.ts';
 import type { ListingInput } from '../schemas.ts';
 import type {
   BODY_TYPES,
@@ -8,7 +16,6 @@ import type {
 } from '../vocabulary.ts';
 import { locationIn, minorUnits, type Place } from './cities.ts';
 import { label, type RentPeriod, THIS_YEAR } from './common.ts';
-import { between, intBetween, pick, type Random, roundPrice, weighted } from './random.ts';
 
 /** Generated vehicles: the makes and models each city's roads carry, priced by age. */
 
