@@ -37,16 +37,28 @@ export type Permission =
   /** Change or archive anyone's listing. */
   | 'listings.manage'
   /** Review agents' and brokers' KYC checks, their documents included, and decide them. */
-  | 'professionals.verify';
+  | 'professionals.verify'
+  /** Run one's own shop: its products, variants, images and stock. */
+  | 'shop.sell'
+  /** Approve, suspend and reinstate shops; disable and enable products. */
+  | 'shops.review'
+  /** Change the category tree. */
+  | 'categories.manage';
 
 export const PERMISSIONS: Record<Role, readonly Permission[]> = {
   buyer: [],
-  seller: [],
+  seller: ['shop.sell'],
   agent: ['listings.create'],
   broker: ['listings.create'],
   owner: ['listings.create'],
   organizer: [],
-  moderator: ['users.read', 'users.suspend', 'listings.review', 'professionals.verify'],
+  moderator: [
+    'users.read',
+    'users.suspend',
+    'listings.review',
+    'professionals.verify',
+    'shops.review',
+  ],
   admin: [
     'events.manage',
     'users.read',
@@ -56,6 +68,8 @@ export const PERMISSIONS: Record<Role, readonly Permission[]> = {
     'listings.review',
     'listings.manage',
     'professionals.verify',
+    'shops.review',
+    'categories.manage',
   ],
 };
 
