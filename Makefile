@@ -22,7 +22,7 @@ VITEST := node_modules/.bin/vitest
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379
 
-.PHONY: help run test test-services lint format typecheck migrate db-generate seed create-admin bench bench-listings clean
+.PHONY: help run test test-services lint format typecheck migrate db-generate seed create-admin bench bench-api bench-listings clean
 
 help: ## Show the targets
 	@echo "Mercato: make <target>"
@@ -64,7 +64,7 @@ db-generate: $(DEPS) ## Generate a migration from the tables: make db-generate N
 	@test -n "$(NAME)" || { echo "usage: make db-generate NAME=what_it_does (e.g. create_listings)"; exit 2; }
 	node_modules/.bin/drizzle-kit generate --name $(NAME)
 
-seed: $(DEPS) ## Load the demo data (once), or generated listings: make seed ARGS="--listings 100000"
+seed: $(DEPS) ## Load the demo data (once), or generated rows: make seed ARGS="--listings 100000 --products 100000"
 	node scripts/seed.ts $(ARGS)
 
 create-admin: $(DEPS) ## Create an admin, or make an account one: make create-admin EMAIL=... PASSWORD=...
@@ -72,10 +72,13 @@ create-admin: $(DEPS) ## Create an admin, or make an account one: make create-ad
 
 bench: $(DEPS) ## Run the benchmarks in bench/ and print their ratios
 	node bench/run.ts
-	node bench/listings.ts
+	node bench/api.ts
 
-bench-listings: $(DEPS) ## Load-test the listing endpoints against a bare node:http server
-	node bench/listings.ts
+bench-api: $(DEPS) ## Load-test the listing and product endpoints against a bare node:http server
+	node bench/api.ts
+
+bench-listings: $(DEPS) ## Load-test the listing endpoints alone (no products loaded)
+	BENCH_PRODUCTS=0 node bench/api.ts
 
 clean: ## Remove installed dependencies, the local Node and coverage (keeps .data)
 	rm -rf node_modules .tools coverage

@@ -11,25 +11,29 @@ import postgres from 'postgres';
 import { progress } from '../scripts/progress.ts';
 import { parseConfig } from '../src/config.ts';
 import { modules } from '../src/modules/index.ts';
-import { CITIES, minorUnits } from '../src/modules/listings/generate.ts';
+import { CITIES, minorUnits } from '../src/modules/listings/index.ts';
 import { loadListings } from '../src/modules/listings/seed.ts';
+import { priceIn } from '../src/modules/shop/generate.ts';
+import { loadProducts } from '../src/modules/shop/seed.ts';
 import { openDatabase, selectRows } from '../src/platform/db/client.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { assemble, MIGRATIONS_DIR } from '../src/runtimes/bootstrap.ts';
 
 /**
- * The listing endpoints under load: the real app (src/runtimes/node.ts, its own process, as
- * deployed) against a bare node:http server answering a fixed JSON, both driven by autocannon
- * from this process in the same run. The ratio says what the framework, validation, logging
- * and the database cost per request on this machine.
+ * The browse endpoints under load, listings and products: the real app (src/runtimes/node.ts,
+ * its own process, as deployed) against a bare node:http server answering a fixed JSON, both
+ * driven by autocannon from this process in the same run. The ratio says what the framework,
+ * validation, logging and the database cost per request on this machine.
  *
- *   make bench-listings                           100,000 listings on PGlite
- *   BENCH_LISTINGS=1000000 make bench-listings    a million
- *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres make bench-listings
+ *   make bench-api                                100,000 listings and 100,000 products on PGlite
+ *   make bench-listings                           the listings alone (BENCH_PRODUCTS=0)
+ *   BENCH_LISTINGS=1000000 BENCH_PRODUCTS=0 make bench-api    a million listings, no products
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres make bench-api
  *     (a scratch database is created on that server and dropped at the end)
  *
- * BENCH_DURATION (seconds per scenario, 10), BENCH_WARMUP (seconds before each, 2),
- * BENCH_CONNECTIONS (10), BENCH_LOG_LEVEL (the app's, info as in production).
+ * BENCH_LISTINGS and BENCH_PRODUCTS (rows to load; 0 leaves that part out), BENCH_DURATION
+ * (seconds per scenario, 10), BENCH_WARMUP (seconds before each, 2), BENCH_CONNECTIONS (10),
+ * BENCH_LOG_LEVEL (the app's, info as in production).
  */
 
 const ROOT = join(import.meta.dirname, '..');
@@ -45,6 +49,7 @@ function envInt(name: string, fallback: number): number {
 }
 
 const LISTINGS = envInt('BENCH_LISTINGS', 100_000);
+const PRODUCTS = envInt('BENCH_PRODUCTS', 100_000);
 const DURATION = envInt('BENCH_DURATION', 10);
 const WARMUP = envInt('BENCH_WARMUP', 2);
 const CONNECTIONS = envInt('BENCH_CONNECTIONS', 10);
@@ -75,22 +80,36 @@ async function scratchDatabase(serverUrl: string) {
   };
 }
 
-/** Migrates, loads the listings, and picks ids for the single-listing scenario. */
-async function prepare(databaseUrl: string | undefined, dataDir: string): Promise<string[]> {
+interface Sample {
+  listings: string[];
+  products: string[];
+}
+
+/** Migrates, loads the listings and products, and picks ids for the single-row scenarios. */
+async function prepare(databaseUrl: string | undefined, dataDir: string): Promise<Sample> {
   const config = parseConfig({ DATABASE_URL: databaseUrl, DATA_DIR: dataDir });
   const log = createLogger({ level: 'warn', pretty: false });
   const database = await openDatabase({ url: databaseUrl, dataDir, poolSize: 2 });
   const parts = assemble({ config, log, database, modules });
   try {
     await database.migrate(MIGRATIONS_DIR);
-    const bar = progress(`loading listings into ${database.kind}`, LISTINGS);
-    await loadListings(parts.ctx('bench'), { count: LISTINGS, onProgress: bar.update });
-    bar.finish();
-    const rows = await selectRows<{ id: string }>(
-      database.db,
-      sql`select id from listings order by random() limit ${SAMPLE_IDS}`,
-    );
-    return rows.map((r) => r.id);
+    const loaders = [
+      { table: 'listings', count: LISTINGS, load: loadListings },
+      { table: 'products', count: PRODUCTS, load: loadProducts },
+    ] as const;
+    const sample: Sample = { listings: [], products: [] };
+    for (const { table, count, load } of loaders) {
+      if (count === 0) continue;
+      const bar = progress(`loading ${table} into ${database.kind}`, count);
+      await load(parts.ctx('bench'), { count, onProgress: bar.update });
+      bar.finish();
+      const rows = await selectRows<{ id: string }>(
+        database.db,
+        sql`select id from ${sql.identifier(table)} order by random() limit ${SAMPLE_IDS}`,
+      );
+      sample[table] = rows.map((r) => r.id);
+    }
+    return sample;
   } finally {
     await parts.close();
   }
@@ -160,7 +179,7 @@ interface Scenario {
   path: () => string;
 }
 
-function scenarios(ids: readonly string[]): Scenario[] {
+function listingScenarios(ids: readonly string[]): Scenario[] {
   const words = [
     'apartment',
     'villa garden',
@@ -200,6 +219,39 @@ function scenarios(ids: readonly string[]): Scenario[] {
   ];
 }
 
+function productScenarios(ids: readonly string[]): Scenario[] {
+  const categories = ['electronics', 'phones', 'fashion', 'shoes', 'home', 'kitchen', 'sports'];
+  const sorts = ['newest', 'price_asc', 'price_desc', 'rating', 'best_selling'];
+  const words = [
+    'smartphone',
+    'samsung galaxy',
+    'sneakers',
+    'wrap dress',
+    'headphones',
+    'coffee pot',
+    'yoga mat',
+    'sofa',
+    'perfume',
+    'laptop 16 gb',
+    'mountain bike',
+    'nairobi',
+  ];
+  return [
+    { name: 'GET /products/{id}', path: () => `/api/v1/products/${pick(ids)}` },
+    {
+      name: 'GET /products category+price+sort',
+      path: () => {
+        const { currency } = pick(CITIES);
+        return `/api/v1/products?category=${pick(categories)}&currency=${currency}&priceMin=${priceIn(20, currency)}&priceMax=${priceIn(400, currency)}&sort=${pick(sorts)}`;
+      },
+    },
+    {
+      name: 'GET /products/search?q=…',
+      path: () => `/api/v1/products/search?q=${encodeURIComponent(pick(words))}`,
+    },
+  ];
+}
+
 async function load(url: string, path: () => string, seconds: number): Promise<Result> {
   return autocannon({
     url,
@@ -233,12 +285,14 @@ async function measure(url: string, scenario: Scenario): Promise<Row> {
     : { name: scenario.name, result };
 }
 
+const NAME_WIDTH = 34;
+
 function table(rows: Row[], bare: number): string {
-  const head = `${'scenario'.padEnd(32)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'bare/ours'.padStart(10)}`;
+  const head = `${'scenario'.padEnd(NAME_WIDTH)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'bare/ours'.padStart(10)}`;
   const lines = rows.map(({ name, result, note }) => {
-    if (!result) return `${name.padEnd(32)} ${note}`;
+    if (!result) return `${name.padEnd(NAME_WIDTH)} ${note}`;
     const rate = result.requests.average;
-    const cells = `${name.padEnd(32)} ${Math.round(rate).toLocaleString('en').padStart(9)} ${result.latency.p50.toFixed(1).padStart(8)} ${result.latency.p99.toFixed(1).padStart(8)} ${`${(bare / rate).toFixed(1)}x`.padStart(10)}`;
+    const cells = `${name.padEnd(NAME_WIDTH)} ${Math.round(rate).toLocaleString('en').padStart(9)} ${result.latency.p50.toFixed(1).padStart(8)} ${result.latency.p99.toFixed(1).padStart(8)} ${`${(bare / rate).toFixed(1)}x`.padStart(10)}`;
     return note ? `${cells}  ${note}` : cells;
   });
   return [head, ...lines].join('\n');
@@ -249,7 +303,7 @@ const scratch = SERVER_URL ? await scratchDatabase(SERVER_URL) : undefined;
 const started: Started[] = [];
 try {
   const loadStarted = performance.now();
-  const ids = await prepare(scratch?.url, work);
+  const sample = await prepare(scratch?.url, work);
   const loadSeconds = (performance.now() - loadStarted) / 1000;
 
   const app = await startProcess(
@@ -280,7 +334,7 @@ try {
 
   const cpu = cpus();
   console.info(
-    `listings: ${LISTINGS.toLocaleString('en')} on ${scratch ? 'PostgreSQL' : 'PGlite'} (loaded in ${loadSeconds.toFixed(0)} s); ` +
+    `listings: ${LISTINGS.toLocaleString('en')}, products: ${PRODUCTS.toLocaleString('en')} on ${scratch ? 'PostgreSQL' : 'PGlite'} (loaded in ${loadSeconds.toFixed(0)} s); ` +
       `${CONNECTIONS} connections, ${DURATION} s per scenario after ${WARMUP} s of warm-up; ` +
       `Node ${process.version}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}`,
   );
@@ -290,7 +344,11 @@ try {
   });
   const bareRate = bare.result?.requests.average ?? Number.NaN;
   const rows = [bare];
-  for (const scenario of scenarios(ids)) {
+  const measured = [
+    ...(LISTINGS > 0 ? listingScenarios(sample.listings) : []),
+    ...(PRODUCTS > 0 ? productScenarios(sample.products) : []),
+  ];
+  for (const scenario of measured) {
     console.error(`measuring ${scenario.name}…`);
     rows.push(await measure(app.url, scenario));
   }
