@@ -127,6 +127,24 @@ export async function problemOf(res: Response) {
   };
 }
 
+/** Expects `status` (200 by default) and returns the JSON body; a wrong status shows the body. */
+export async function ok<T>(res: Response, status = 200): Promise<T> {
+  expect(res.status, await res.clone().text()).toBe(status);
+  return (await res.json()) as T;
+}
+
+/**
+ * Expects a problem with `status` and `code`, naming exactly `paths` (in any order) when given,
+ * and returns it.
+ */
+export async function expectProblem(res: Response, status: number, code: string, paths?: string[]) {
+  expect(res.status, await res.clone().text()).toBe(status);
+  const problem = await problemOf(res);
+  expect(problem.code).toBe(code);
+  if (paths) expect(problem.errors?.map((e) => e.path).sort()).toEqual([...paths].sort());
+  return problem;
+}
+
 /** Expects a 400 `validation-failed` naming exactly `paths` (in any order). */
 export async function expectInvalid(res: Response, paths: string[]): Promise<void> {
   expect(res.status).toBe(400);

@@ -1,7 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type SignedIn, signedInUser } from '../../../test/factories.ts';
-import { createTestApp, expectInvalid, problemOf } from '../../../test/harness.ts';
+import { createTestApp, expectInvalid, expectProblem, problemOf } from '../../../test/harness.ts';
 import { securityCases } from '../../../test/security.ts';
 import { auditLog } from '../../platform/audit/tables.ts';
 import { outboxEvents } from '../../platform/events/tables.ts';
@@ -38,13 +38,6 @@ const setStatus = (who: SignedIn, id: string, status: string) =>
 async function listingOf(res: Response): Promise<ListingView> {
   expect(res.status, await res.clone().text()).toBe(200);
   return (await res.json()) as ListingView;
-}
-
-async function expectProblem(res: Response, status: number, code: string) {
-  expect(res.status).toBe(status);
-  const problem = await problemOf(res);
-  expect(problem.code).toBe(code);
-  return problem;
 }
 
 async function mine(who: SignedIn, query = ''): Promise<ListingPage> {

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SignedIn, signedInUser } from '../../../test/factories.ts';
-import { createTestApp, expectInvalid, problemOf } from '../../../test/harness.ts';
+import { createTestApp, expectInvalid, expectProblem, problemOf } from '../../../test/harness.ts';
 import { securityCases } from '../../../test/security.ts';
 import { auditLog } from '../../platform/audit/tables.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
@@ -78,13 +78,6 @@ async function listingOf(res: Response, status = 200): Promise<ListingView> {
 
 async function getListing(who: SignedIn, id: string): Promise<ListingView> {
   return listingOf(await t.request(`${BASE}/${id}`, { headers: who.headers }));
-}
-
-async function expectProblem(res: Response, status: number, code: string) {
-  expect(res.status, await res.clone().text()).toBe(status);
-  const problem = await problemOf(res);
-  expect(problem.code).toBe(code);
-  return problem;
 }
 
 /** Follows a file URL the API handed out, as a browser would. */

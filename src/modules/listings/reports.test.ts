@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type SignedIn, signedInUser } from '../../../test/factories.ts';
-import { createTestApp, expectInvalid, problemOf } from '../../../test/harness.ts';
+import { createTestApp, expectInvalid, expectProblem } from '../../../test/harness.ts';
 import { securityCases } from '../../../test/security.ts';
 import { auditLog } from '../../platform/audit/tables.ts';
 import { outboxEvents } from '../../platform/events/tables.ts';
@@ -27,11 +27,6 @@ async function reported(who: SignedIn, listingId: string, body: unknown = { reas
     text: string | null;
     createdAt: string;
   };
-}
-
-async function expectProblem(res: Response, status: number, code: string) {
-  expect(res.status, await res.clone().text()).toBe(status);
-  expect((await problemOf(res)).code).toBe(code);
 }
 
 async function statusOf(listingId: string, who?: SignedIn) {

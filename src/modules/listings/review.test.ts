@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type SignedIn, signedInUser } from '../../../test/factories.ts';
-import { createTestApp, expectInvalid, problemOf } from '../../../test/harness.ts';
+import { createTestApp, expectInvalid, expectProblem } from '../../../test/harness.ts';
 import { securityCases } from '../../../test/security.ts';
 import { auditLog } from '../../platform/audit/tables.ts';
 import { outboxEvents } from '../../platform/events/tables.ts';
@@ -40,11 +40,6 @@ const reject = (
 async function listingOf(res: Response): Promise<ListingView> {
   expect(res.status, await res.clone().text()).toBe(200);
   return (await res.json()) as ListingView;
-}
-
-async function expectProblem(res: Response, status: number, code: string) {
-  expect(res.status, await res.clone().text()).toBe(status);
-  expect((await problemOf(res)).code).toBe(code);
 }
 
 interface AdminPage {

@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type SignedIn, signedInUser, suspendInDatabase } from '../../../test/factories.ts';
-import { createTestApp, expectInvalid, problemOf } from '../../../test/harness.ts';
+import { createTestApp, expectInvalid, expectProblem, ok } from '../../../test/harness.ts';
 import { securityCases } from '../../../test/security.ts';
 import {
   createActive,
@@ -51,16 +51,6 @@ function uploadLogo(who: SignedIn, bytes: Uint8Array, type = 'image/png') {
 }
 const deleteLogo = (who: SignedIn) =>
   t.request(`${ME}/logo`, { method: 'DELETE', headers: who.headers });
-
-async function ok<T>(res: Response, status = 200): Promise<T> {
-  expect(res.status, await res.clone().text()).toBe(status);
-  return (await res.json()) as T;
-}
-
-async function expectProblem(res: Response, status: number, code: string) {
-  expect(res.status, await res.clone().text()).toBe(status);
-  expect((await problemOf(res)).code).toBe(code);
-}
 
 for (const route of [
   { method: 'PUT', path: ME, body: profileBody() },

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createUser, type SignedIn, signedInUser, signIn } from '../../../test/factories.ts';
-import { createTestApp, expectInvalid, problemOf } from '../../../test/harness.ts';
+import {
+  createTestApp,
+  expectInvalid,
+  expectProblem,
+  ok,
+  problemOf,
+} from '../../../test/harness.ts';
 import { securityCases, sessionOf } from '../../../test/security.ts';
 import { auditLog } from '../../platform/audit/tables.ts';
 import { outboxEvents } from '../../platform/events/tables.ts';
@@ -47,18 +53,6 @@ const approve = (who: SignedIn, id: string) =>
   t.request(`${ADMIN}/${id}/approve`, { method: 'POST', headers: who.headers });
 const reject = (who: SignedIn, id: string, body: unknown = { reason: 'The license is expired.' }) =>
   t.json('POST', `${ADMIN}/${id}/reject`, body, who.headers);
-
-async function ok<T>(res: Response, status = 200): Promise<T> {
-  expect(res.status, await res.clone().text()).toBe(status);
-  return (await res.json()) as T;
-}
-
-async function expectProblem(res: Response, status: number, code: string) {
-  expect(res.status, await res.clone().text()).toBe(status);
-  const problem = await problemOf(res);
-  expect(problem.code).toBe(code);
-  return problem;
-}
 
 async function listChecks(who: SignedIn, query = '') {
   return ok<{ items: VerificationReviewView[]; nextCursor: string | null }>(

@@ -1,7 +1,13 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type SignedIn, signedInUser } from '../../../test/factories.ts';
-import { createTestApp, expectInvalid, problemOf } from '../../../test/harness.ts';
+import {
+  createTestApp,
+  expectInvalid,
+  expectProblem,
+  ok,
+  problemOf,
+} from '../../../test/harness.ts';
 import { securityCases } from '../../../test/security.ts';
 import { auditLog } from '../../platform/audit/tables.ts';
 import { outboxEvents } from '../../platform/events/tables.ts';
@@ -27,16 +33,6 @@ const decide = async (id: string, decision: string, body?: unknown) =>
   body === undefined
     ? t.request(`${ADMIN}/${id}/${decision}`, { method: 'POST', headers: (await staff()).headers })
     : t.json('POST', `${ADMIN}/${id}/${decision}`, body, (await staff()).headers);
-
-async function ok<T>(res: Response, status = 200): Promise<T> {
-  expect(res.status, await res.clone().text()).toBe(status);
-  return (await res.json()) as T;
-}
-
-async function expectProblem(res: Response, status: number, code: string) {
-  expect(res.status, await res.clone().text()).toBe(status);
-  expect((await problemOf(res)).code).toBe(code);
-}
 
 /** A shop opened through the API: pending. */
 async function openedShop(name = 'Piassa Crafts') {
@@ -181,6 +177,29 @@ describe('approving, suspending and reinstating a shop', () => {
     await expectProblem(await decide(shop.id, 'approve'), 409, 'invalid-transition');
     const seller = await createSeller(t);
     await expectProblem(await decide(seller.shop.id, 'approve'), 409, 'invalid-transition');
+  });
+
+  it('refuses a reviewer’s decision on their own shop: own-shop', async () => {
+    const reviewer = await signedInUser(t, { roles: ['moderator'] });
+    const shop = await ok<ShopView>(
+      await t.json(
+        'POST',
+        '/api/v1/seller/shops',
+        {
+          name: 'Moderator Goods',
+          currency: 'ETB',
+          shipping: { flatFee: { amount: 0, currency: 'ETB' }, freeOver: null },
+        },
+        reviewer.headers,
+      ),
+      201,
+    );
+    const res = await t.request(`${ADMIN}/${shop.id}/approve`, {
+      method: 'POST',
+      headers: reviewer.headers,
+    });
+    await expectProblem(res, 403, 'own-shop');
+    await ok<ShopView>(await decide(shop.id, 'approve'));
   });
 
   it('answers 404 for an unknown shop and names bad input', async () => {

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SignedIn, signedInUser } from '../../../test/factories.ts';
-import { createTestApp, expectInvalid, problemOf } from '../../../test/harness.ts';
+import { createTestApp, expectInvalid, expectProblem } from '../../../test/harness.ts';
 import { securityCases } from '../../../test/security.ts';
 import { auditLog } from '../../platform/audit/tables.ts';
 import type { CategoryNodeView, CategoryView } from './categories.ts';
@@ -25,14 +25,6 @@ beforeAll(async () => {
 
 /** A word no other test uses, for names and slugs. */
 const unique = (word: string) => `${word}-${uuidv7().slice(-12)}`;
-
-async function expectProblem(res: Response, status: number, code: string) {
-  expect(res.status, await res.clone().text()).toBe(status);
-  return problemOf(res).then((problem) => {
-    expect(problem.code).toBe(code);
-    return problem;
-  });
-}
 
 const post = (body: unknown) => t.json('POST', ADMIN, body, admin.headers);
 const patch = (id: string, body: unknown) => t.json('PATCH', `${ADMIN}/${id}`, body, admin.headers);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, expectInvalid, problemOf } from '../../../test/harness.ts';
+import { createTestApp, expectInvalid, expectProblem } from '../../../test/harness.ts';
 import { securityCases } from '../../../test/security.ts';
 import { startWorker } from '../../platform/services.ts';
 import { createCategory, createProduct, createSeller, type Seller } from './shop.test-support.ts';
@@ -47,13 +47,6 @@ async function productOf(res: Response, status = 200): Promise<ProductView> {
 
 const getProduct = async (who: Seller, id: string) =>
   productOf(await t.request(`${BASE}/${id}`, { headers: who.headers }));
-
-async function expectProblem(res: Response, status: number, code: string) {
-  expect(res.status, await res.clone().text()).toBe(status);
-  const problem = await problemOf(res);
-  expect(problem.code).toBe(code);
-  return problem;
-}
 
 async function fetchFile(url: string) {
   const { pathname, search } = new URL(url);

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { signedInUser } from '../../../test/factories.ts';
-import { createTestApp, expectInvalid, problemOf } from '../../../test/harness.ts';
+import { createTestApp, expectInvalid, expectProblem, problemOf } from '../../../test/harness.ts';
 import { securityCases } from '../../../test/security.ts';
 import { createCategory, createProduct, createSeller, type Seller } from './shop.test-support.ts';
 import { products } from './tables.ts';
@@ -49,14 +49,6 @@ const get = (who: { headers: Record<string, string> }, path: string) =>
 async function productOf(res: Response, status = 200): Promise<ProductView> {
   expect(res.status, await res.clone().text()).toBe(status);
   return (await res.json()) as ProductView;
-}
-
-async function expectProblem(res: Response, status: number, code: string, paths?: string[]) {
-  expect(res.status, await res.clone().text()).toBe(status);
-  const problem = await problemOf(res);
-  expect(problem.code).toBe(code);
-  if (paths) expect(problem.errors?.map((e) => e.path).sort()).toEqual([...paths].sort());
-  return problem;
 }
 
 async function sellerWithProduct(overrides: Record<string, unknown> = {}) {

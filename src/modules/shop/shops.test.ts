@@ -5,7 +5,7 @@ import { and, eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type SignedIn, signedInUser } from '../../../test/factories.ts';
-import { createTestApp, expectInvalid, problemOf } from '../../../test/harness.ts';
+import { createTestApp, expectInvalid, expectProblem, ok } from '../../../test/harness.ts';
 import { securityCases } from '../../../test/security.ts';
 import { outboxEvents } from '../../platform/events/tables.ts';
 import { fetchFile, formOf, PDF, png } from '../professionals/professionals.test-support.ts';
@@ -48,18 +48,6 @@ function upload(who: SignedIn, which: 'logo' | 'banner', bytes: Uint8Array, fiel
     headers: who.headers,
     body: formOf({ [field]: { bytes, name: `${which}.png`, type: 'image/png' } }),
   });
-}
-
-async function ok<T>(res: Response, status = 200): Promise<T> {
-  expect(res.status, await res.clone().text()).toBe(status);
-  return (await res.json()) as T;
-}
-
-async function expectProblem(res: Response, status: number, code: string, paths?: string[]) {
-  expect(res.status, await res.clone().text()).toBe(status);
-  const problem = await problemOf(res);
-  expect(problem.code).toBe(code);
-  if (paths) expect(problem.errors?.map((e) => e.path).sort()).toEqual([...paths].sort());
 }
 
 /** A new user who opened a shop through the API: pending, and a seller now. */
