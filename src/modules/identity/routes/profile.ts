@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireActor, requireUser } from '../../../platform/http/auth.ts';
+import { imageFile } from '../../../platform/http/fields.ts';
 import { AUTHENTICATED, jsonBody, problems, signedIn } from '../../../platform/http/openapi.ts';
 import { consumeLimit, policies, rateLimit } from '../../../platform/http/rate-limit.ts';
 import { createRouter } from '../../../platform/http/router.ts';
@@ -165,11 +166,7 @@ profileRoutes.openapi(
 
 const AvatarUpload = z
   .object({
-    file: z.file().openapi({
-      type: 'string',
-      format: 'binary',
-      description: 'A JPEG, PNG, WebP, GIF or AVIF image.',
-    }),
+    file: imageFile(),
   })
   .openapi('AvatarUpload');
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { optionalText } from '../../../platform/http/fields.ts';
+import { imageFiles, optionalText } from '../../../platform/http/fields.ts';
 import { jsonBody, problems, signedIn } from '../../../platform/http/openapi.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { addPhotos, deletePhoto, updatePhoto } from '../photos.ts';
@@ -15,26 +15,8 @@ const PhotoParams = ListingParams.extend({
   photoId: z.uuid().openapi({ param: { name: 'photoId', in: 'path' } }),
 });
 
-const PhotoFiles = z
-  .array(z.file())
-  .min(1)
-  .max(MAX_PHOTOS, { message: `expected at most ${MAX_PHOTOS} photos` });
-
 const PhotoUpload = z
-  .object({
-    // A form with one file under a name gives that File; with several, an array.
-    photos: z
-      .union([z.file().transform((file) => [file]), PhotoFiles])
-      .pipe(PhotoFiles)
-      .openapi({
-        type: 'array',
-        items: { type: 'string', format: 'binary' },
-        minItems: 1,
-        maxItems: MAX_PHOTOS,
-        description:
-          'One or more JPEG, PNG, WebP, GIF or AVIF images, each under the `photos` field.',
-      }),
-  })
+  .object({ photos: imageFiles('photos', MAX_PHOTOS, 'photos') })
   .openapi('ListingPhotoUpload');
 
 photoRoutes.openapi(

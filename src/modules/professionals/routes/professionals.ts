@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { imageFile } from '../../../platform/http/fields.ts';
 import { jsonBody, problems, signedIn } from '../../../platform/http/openapi.ts';
 import { PageQuery, pageOf } from '../../../platform/http/pagination.ts';
 import { createRouter } from '../../../platform/http/router.ts';
@@ -55,11 +56,7 @@ professionalRoutes.openapi(
 
 const LogoUpload = z
   .object({
-    file: z.file().openapi({
-      type: 'string',
-      format: 'binary',
-      description: 'A JPEG, PNG, WebP, GIF or AVIF image.',
-    }),
+    file: imageFile(),
   })
   .openapi('ProfessionalLogoUpload');
 

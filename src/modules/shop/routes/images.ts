@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { optionalText } from '../../../platform/http/fields.ts';
+import { imageFiles, optionalText } from '../../../platform/http/fields.ts';
 import { jsonBody, problems } from '../../../platform/http/openapi.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { addImages, deleteImage, updateImage } from '../images.ts';
@@ -15,26 +15,8 @@ const ImageParams = ProductParams.extend({
   imageId: z.uuid().openapi({ param: { name: 'imageId', in: 'path' } }),
 });
 
-const ImageFiles = z
-  .array(z.file())
-  .min(1)
-  .max(MAX_IMAGES, { message: `expected at most ${MAX_IMAGES} images` });
-
 const ImageUpload = z
-  .object({
-    // A form with one file under a name gives that File; with several, an array.
-    images: z
-      .union([z.file().transform((file) => [file]), ImageFiles])
-      .pipe(ImageFiles)
-      .openapi({
-        type: 'array',
-        items: { type: 'string', format: 'binary' },
-        minItems: 1,
-        maxItems: MAX_IMAGES,
-        description:
-          'One or more JPEG, PNG, WebP, GIF or AVIF images, each under the `images` field.',
-      }),
-  })
+  .object({ images: imageFiles('images', MAX_IMAGES, 'images') })
   .openapi('ProductImageUpload');
 
 imageRoutes.openapi(

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requirePermission } from '../../../platform/http/auth.ts';
-import { Currency, Money, optionalText, text } from '../../../platform/http/fields.ts';
+import { Currency, imageFile, Money, optionalText, text } from '../../../platform/http/fields.ts';
 import { AUTHENTICATED, jsonBody, problems, signedIn } from '../../../platform/http/openapi.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { Phone } from '../../identity/index.ts';
@@ -146,11 +146,7 @@ shopRoutes.openapi(
 
 const ImageUpload = z
   .object({
-    image: z.file().openapi({
-      type: 'string',
-      format: 'binary',
-      description: 'A JPEG, PNG, WebP, GIF or AVIF image.',
-    }),
+    image: imageFile(),
   })
   .openapi('ShopImageUpload');
 
