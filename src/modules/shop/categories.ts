@@ -175,7 +175,8 @@ const namesOfProductCategory = sql`(
 async function refreshProductNames(db: Executor, categoryId: string): Promise<void> {
   await db
     .update(products)
-    .set({ categoryNames: namesOfProductCategory })
+    // A copy kept in step is no change of the product: its updatedAt stays.
+    .set({ categoryNames: namesOfProductCategory, updatedAt: sql`${products.updatedAt}` })
     .where(
       inArray(
         products.categoryId,

@@ -4,7 +4,7 @@ import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
 import { requireActor } from '../../platform/http/auth.ts';
 import type { Ctx } from '../../platform/http/context.ts';
-import { Conflict, NotFound } from '../../platform/http/errors.ts';
+import { Conflict, Forbidden, NotFound } from '../../platform/http/errors.ts';
 import { keysetPage, type Page, type PageInput } from '../../platform/http/pagination.ts';
 import { shopApproved, shopReinstated, shopSuspended } from './events.ts';
 import { products, type ShopRow, shops } from './tables.ts';
@@ -95,7 +95,8 @@ async function announce(ctx: Ctx, decision: ShopDecision, shop: ShopRow, by: str
 /**
  * Applies a reviewer's decision to the shop, locked so two decisions on it cannot both apply,
  * and to its products with it: they are on sale only while it is active, from the same commit
- * on. Audited; 409 `invalid-transition` from a status the decision does not apply to.
+ * on. Audited; 409 `invalid-transition` from a status the decision does not apply to, 403
+ * `own-shop` to a reviewer who owns it.
  */
 export async function decideShop(ctx: Ctx, id: string, decision: ShopDecision): Promise<ShopView> {
   const by = requireActor(ctx).userId;
@@ -104,6 +105,9 @@ export async function decideShop(ctx: Ctx, id: string, decision: ShopDecision): 
   const after = await withTransaction(ctx, async (tx) => {
     const [before] = await tx.db.select().from(shops).where(eq(shops.id, id)).for('update');
     if (!before) throw new NotFound('shop');
+    if (before.ownerId === by) {
+      throw new Forbidden('Another reviewer decides on your own shop.', 'own-shop');
+    }
     if (!move.from.includes(before.status)) {
       throw new Conflict(
         'invalid-transition',
