@@ -22,7 +22,14 @@ import {
   productRows,
   type ShopSpec,
 } from './generate.ts';
-import { productImages, products, productVariants, type ShopRow, shops } from './tables.ts';
+import {
+  categories,
+  productImages,
+  products,
+  productVariants,
+  type ShopRow,
+  shops,
+} from './tables.ts';
 
 /** Demo shops for `make run` on an empty database, and many generated products on request. */
 
@@ -292,6 +299,7 @@ export async function loadProducts(ctx: Ctx, load: BulkLoad): Promise<void> {
     loaded += batch.length;
     load.onProgress?.(loaded);
   }
-  // Fresh statistics, so the planner knows the tables grew before the first search.
-  await ctx.db.execute(sql`analyze ${products}, ${productVariants}`);
+  // Fresh statistics, so the planner knows the tables grew before the first search, and how
+  // few categories a subtree holds (PGlite has no autovacuum to gather them).
+  await ctx.db.execute(sql`analyze ${products}, ${productVariants}, ${categories}, ${shops}`);
 }
