@@ -14,21 +14,17 @@ import { byIdOrSlug, isUuidShaped, MAX_SLUG_LENGTH, slugFrom } from './slugs.ts'
 import { products, type ShopRow, shops } from './tables.ts';
 import { onSale, type ShopView, shopView } from './views.ts';
 
-/** The caller's own shop, whatever its status; 404 when they have none yet. */
-export async function sellerShop(ctx: Ctx): Promise<ShopRow> {
+/**
+ * The caller's own shop, whatever its status; 404 when they have none yet. `lock` holds it until
+ * the transaction ends, so changes to it queue up.
+ */
+export async function sellerShop(ctx: Ctx, { lock = false } = {}): Promise<ShopRow> {
   const { userId } = requireActor(ctx);
-  const [shop] = await ctx.db.select().from(shops).where(eq(shops.ownerId, userId));
-  if (!shop)
+  const query = ctx.db.select().from(shops).where(eq(shops.ownerId, userId));
+  const [shop] = await (lock ? query.for('update') : query);
+  if (!shop) {
     throw new NotFound('You have no shop yet: open one with POST /seller/shops.', 'no-shop');
-  return shop;
-}
-
-/** The caller's shop locked until the transaction ends, so changes to it queue up. */
-async function lockSellerShop(ctx: Ctx): Promise<ShopRow> {
-  const { userId } = requireActor(ctx);
-  const [shop] = await ctx.db.select().from(shops).where(eq(shops.ownerId, userId)).for('update');
-  if (!shop)
-    throw new NotFound('You have no shop yet: open one with POST /seller/shops.', 'no-shop');
+  }
   return shop;
 }
 
@@ -233,7 +229,7 @@ export async function updateOwnShop(ctx: Ctx, changes: ShopChanges): Promise<Sho
   let row: ShopRow;
   try {
     row = await withTransaction(ctx, async (tx) => {
-      const shop = await lockSellerShop(tx);
+      const shop = await sellerShop(tx, { lock: true });
       await assertCurrencyChange(tx.db, shop, changes);
       if (changes.shipping) {
         assertShippingCurrency(changes.currency ?? shop.currency, changes.shipping);
@@ -312,7 +308,7 @@ export async function setShopImage(
   let changed: { row: ShopRow; previous: string | null };
   try {
     changed = await withTransaction(ctx, async (tx) => {
-      const current = await lockSellerShop(tx);
+      const current = await sellerShop(tx, { lock: true });
       const [row] = await tx.db
         .update(shops)
         .set({ [column]: key })
@@ -333,7 +329,7 @@ export async function setShopImage(
 export async function removeShopImage(ctx: Ctx, which: ShopImage): Promise<void> {
   const column = IMAGE_COLUMN[which];
   const previous = await withTransaction(ctx, async (tx) => {
-    const current = await lockSellerShop(tx);
+    const current = await sellerShop(tx, { lock: true });
     if (!current[column]) return null;
     await tx.db
       .update(shops)
