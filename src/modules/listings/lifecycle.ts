@@ -1,5 +1,6 @@
 import { and, eq, gt, inArray, isNull, lte } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
+import { inBatches } from '../../platform/db/batches.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
 import { requireActor } from '../../platform/http/auth.ts';
@@ -135,22 +136,6 @@ export async function endFeatures(ctx: Ctx, now: Date): Promise<void> {
     .update(listings)
     .set({ featuredUntil: null })
     .where(lte(listings.featuredUntil, now));
-}
-
-/**
- * Runs `step` in a transaction of its own until it handles less than `size` rows. Each step
- * locks its rows with SKIP LOCKED, so two workers running the same job share the rows, never
- * both handling one, and each row's events commit with its change.
- */
-export async function inBatches(
-  ctx: Ctx,
-  size: number,
-  step: (tx: Ctx) => Promise<number>,
-): Promise<void> {
-  // The rows a step handled no longer match its query: the next step reads the following ones.
-  for (;;) {
-    if ((await withTransaction(ctx, step)) < size) return;
-  }
 }
 
 const onMarket = inArray(listings.status, [...PUBLIC_STATUSES]);

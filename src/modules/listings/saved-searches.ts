@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { and, count, eq, gt, inArray, lt, lte, ne, sql } from 'drizzle-orm';
+import { inBatches } from '../../platform/db/batches.ts';
 import { fullTextMatch } from '../../platform/db/text-search.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
@@ -9,7 +10,6 @@ import { BadRequest, Invalid, NotFound } from '../../platform/http/errors.ts';
 import { text } from '../../platform/http/fields.ts';
 import { keysetPage, type Page, type PageInput } from '../../platform/http/pagination.ts';
 import { savedSearchMatched } from './events.ts';
-import { inBatches } from './lifecycle.ts';
 import { filterConditions, listingText } from './search.ts';
 import { type Filters, SearchFilters } from './search-query.ts';
 import { listings, savedSearches, savedSearchMatches } from './tables.ts';

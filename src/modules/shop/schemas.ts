@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { Amount } from '../../platform/http/fields.ts';
 import { IMAGE_VARIANT_WIDTHS } from '../../platform/storage/index.ts';
 import { PRODUCT_STATUSES, SHOP_STATUSES } from './vocabulary.ts';
 
@@ -6,8 +7,6 @@ import { PRODUCT_STATUSES, SHOP_STATUSES } from './vocabulary.ts';
  * Response contracts of the shop marketplace that several routes share (camelCase, money in
  * minor units of the shop's currency). Request bodies live beside the routes that take them.
  */
-
-const Amount = z.object({ amount: z.number().int(), currency: z.string() }).openapi('Amount');
 
 const imageVariants = z
   .object(Object.fromEntries(IMAGE_VARIANT_WIDTHS.map((w) => [String(w), z.url().optional()])))

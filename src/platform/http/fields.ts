@@ -26,6 +26,11 @@ export const Currency = z
   })
   .openapi({ example: 'ETB' });
 
+/** Money the API computes and answers with (a total, a discount): may be 0. */
+export const Amount = z
+  .object({ amount: z.number().int(), currency: z.string() })
+  .openapi('Amount');
+
 /** Money as the API conventions have it: an integer in minor units and its currency. */
 export const Money = z
   .object({
