@@ -96,6 +96,8 @@ const envSchema = z
     MODERATION_MAX_LISTINGS_PER_HOUR: int(1, 100_000).default(10),
     MODERATION_PRICE_FACTOR: int(2, 1000).default(5),
     MODERATION_BANNED_WORDS: csv.optional(),
+    ORDER_PAYMENT_HOLD_MINUTES: int(1, 7 * 24 * 60).default(30),
+    ORDER_MAX_QUANTITY: int(1, 10_000).default(20),
   })
   .superRefine((env, ctx) => {
     if (!env.JOBS_IN_PROCESS && !env.REDIS_URL) {
@@ -257,6 +259,12 @@ export interface Config {
     /** Words (matched whole, any case) that send a listing to review. */
     readonly bannedWords: readonly string[];
   };
+  readonly orders: {
+    /** An order waiting for an online payment holds its stock this long, then is cancelled. */
+    readonly paymentHoldMinutes: number;
+    /** The most of one variant a cart line or an order may hold. */
+    readonly maxQuantity: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -374,6 +382,10 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       maxListingsPerHour: e.MODERATION_MAX_LISTINGS_PER_HOUR,
       priceFactor: e.MODERATION_PRICE_FACTOR,
       bannedWords: Object.freeze((e.MODERATION_BANNED_WORDS ?? []).map((w) => w.toLowerCase())),
+    }),
+    orders: Object.freeze({
+      paymentHoldMinutes: e.ORDER_PAYMENT_HOLD_MINUTES,
+      maxQuantity: e.ORDER_MAX_QUANTITY,
     }),
   });
 }

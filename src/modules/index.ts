@@ -1,6 +1,7 @@
 import type { Module } from '../platform/module.ts';
 import { identityModule } from './identity/index.ts';
 import { listingsModule } from './listings/index.ts';
+import { ordersModule } from './orders/index.ts';
 import { professionalsModule } from './professionals/index.ts';
 import { shopModule } from './shop/index.ts';
 
@@ -13,4 +14,5 @@ export const modules: readonly Module[] = [
   listingsModule,
   professionalsModule,
   shopModule,
+  ordersModule,
 ];

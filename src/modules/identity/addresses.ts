@@ -1,5 +1,5 @@
 import { and, count, desc, eq, ne } from 'drizzle-orm';
-import type { Tx } from '../../platform/db/client.ts';
+import type { Executor, Tx } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { requireActor } from '../../platform/http/auth.ts';
 import type { Ctx } from '../../platform/http/context.ts';
@@ -90,6 +90,19 @@ export async function listAddresses(ctx: Ctx, page: PageInput): Promise<Page<Add
         .limit(limit),
   });
   return { items: result.items.map(toAddressView), nextCursor: result.nextCursor };
+}
+
+/** One of `userId`'s addresses, or null when it is not theirs (or does not exist). */
+export async function addressOf(
+  db: Executor,
+  userId: string,
+  addressId: string,
+): Promise<AddressView | null> {
+  const [row] = await db
+    .select()
+    .from(addresses)
+    .where(and(eq(addresses.id, addressId), eq(addresses.userId, userId)));
+  return row ? toAddressView(row) : null;
 }
 
 /** The partial unique index allows one default per user: the old one goes before the new one. */

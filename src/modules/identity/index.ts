@@ -9,6 +9,7 @@ import { oauthRoutes } from './routes/oauth.ts';
 import { passwordlessRoutes } from './routes/passwordless.ts';
 import { profileRoutes } from './routes/profile.ts';
 
+export { type AddressView, addressOf } from './addresses.ts';
 export { contactsOf, grantRole } from './admin.ts';
 export { authenticatorFor } from './authenticator.ts';
 export { Phone } from './schemas.ts';

@@ -10,6 +10,18 @@ import { sellerProductRoutes } from './routes/seller-products.ts';
 import { shopRoutes } from './routes/shops.ts';
 import { seedDemoShops } from './seed.ts';
 
+export {
+  productOnSale,
+  recordSales,
+  returnStock,
+  type SellableVariant,
+  type StockLine,
+  sellableVariants,
+  setProductRating,
+  takeStock,
+} from './commerce.ts';
+export { sellerShop } from './shops.ts';
+
 const routes = createRouter();
 // Browse first: /products/search must not be read as /products/{id}.
 for (const part of [

@@ -5,6 +5,7 @@
 
 export * from '../../modules/identity/tables.ts';
 export * from '../../modules/listings/tables.ts';
+export * from '../../modules/orders/tables.ts';
 export * from '../../modules/professionals/tables.ts';
 export * from '../../modules/shop/tables.ts';
 export * from '../audit/tables.ts';

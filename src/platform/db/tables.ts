@@ -1,5 +1,5 @@
-import { jsonb, pgTable, text } from 'drizzle-orm/pg-core';
-import { timestamps } from './columns.ts';
+import { integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { createdAt, timestamps } from './columns.ts';
 
 /** Facts about the installation itself, such as when the demo data was loaded. */
 export const platformMeta = pgTable('platform_meta', {
@@ -7,3 +7,22 @@ export const platformMeta = pgTable('platform_meta', {
   value: jsonb('value').notNull(),
   ...timestamps(),
 });
+
+/**
+ * The first answer to a write sent with an `Idempotency-Key`: a retry with the same key gets it
+ * again instead of a second write. `scope` names the route and the caller, so keys never meet
+ * across users.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    /** SHA-256 of the request body: the same key with another body is refused. */
+    requestHash: text('request_hash').notNull(),
+    status: integer('status').notNull(),
+    response: jsonb('response').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+);

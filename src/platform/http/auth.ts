@@ -43,7 +43,13 @@ export type Permission =
   /** Approve, suspend and reinstate shops; disable and enable products. */
   | 'shops.review'
   /** Change the category tree. */
-  | 'categories.manage';
+  | 'categories.manage'
+  /** See every order and move any of them (audited). */
+  | 'orders.manage'
+  /** Create and change platform vouchers, which apply to any shop's orders. */
+  | 'vouchers.manage'
+  /** Hide and restore reviews; work the reported ones. */
+  | 'reviews.moderate';
 
 export const PERMISSIONS: Record<Role, readonly Permission[]> = {
   buyer: [],
@@ -58,6 +64,7 @@ export const PERMISSIONS: Record<Role, readonly Permission[]> = {
     'listings.review',
     'professionals.verify',
     'shops.review',
+    'reviews.moderate',
   ],
   admin: [
     'events.manage',
@@ -70,6 +77,9 @@ export const PERMISSIONS: Record<Role, readonly Permission[]> = {
     'professionals.verify',
     'shops.review',
     'categories.manage',
+    'orders.manage',
+    'vouchers.manage',
+    'reviews.moderate',
   ],
 };
 
