@@ -22,7 +22,7 @@ VITEST := node_modules/.bin/vitest
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379
 
-.PHONY: help run test test-services lint format typecheck migrate db-generate seed create-admin bench bench-api bench-listings clean
+.PHONY: help run test test-services lint format typecheck migrate db-generate seed create-admin bench bench-api bench-listings bench-checkout clean
 
 help: ## Show the targets
 	@echo "Mercato: make <target>"
@@ -73,12 +73,16 @@ create-admin: $(DEPS) ## Create an admin, or make an account one: make create-ad
 bench: $(DEPS) ## Run the benchmarks in bench/ and print their ratios
 	node bench/run.ts
 	node bench/api.ts
+	node bench/checkout.ts
 
 bench-api: $(DEPS) ## Load-test the listing and product endpoints against a bare node:http server
 	node bench/api.ts
 
 bench-listings: $(DEPS) ## Load-test the listing endpoints alone (no products loaded)
 	BENCH_PRODUCTS=0 node bench/api.ts
+
+bench-checkout: $(DEPS) ## Contended checkouts: orders per second, and the stock books checked
+	node bench/checkout.ts
 
 clean: ## Remove installed dependencies, the local Node and coverage (keeps .data)
 	rm -rf node_modules .tools coverage

@@ -1,13 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type Result } from 'autocannon';
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
 import { progress } from '../scripts/progress.ts';
 import { parseConfig } from '../src/config.ts';
 import { modules } from '../src/modules/index.ts';
@@ -18,6 +13,7 @@ import { loadProducts } from '../src/modules/shop/seed.ts';
 import { openDatabase, selectRows } from '../src/platform/db/client.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { assemble, MIGRATIONS_DIR } from '../src/runtimes/bootstrap.ts';
+import { envInt, type Started, scratchDatabase, startApp, startProcess } from './support.ts';
 
 /**
  * The browse endpoints under load, listings and products: the real app (src/runtimes/node.ts,
@@ -38,16 +34,6 @@ import { assemble, MIGRATIONS_DIR } from '../src/runtimes/bootstrap.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw.replaceAll('_', ''));
-  if (!Number.isInteger(value) || value < 0) {
-    console.error(`${name} must be a whole number, not ${raw}`);
-    process.exit(2);
-  }
-  return value;
-}
-
 const LISTINGS = envInt('BENCH_LISTINGS', 100_000);
 const PRODUCTS = envInt('BENCH_PRODUCTS', 100_000);
 const DURATION = envInt('BENCH_DURATION', 10);
@@ -55,30 +41,6 @@ const WARMUP = envInt('BENCH_WARMUP', 2);
 const CONNECTIONS = envInt('BENCH_CONNECTIONS', 10);
 const SERVER_URL = process.env.BENCH_DATABASE_URL || undefined;
 const SAMPLE_IDS = 1_000;
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
-
-/** A scratch database on the server, migrated, dropped by `drop()`. */
-async function scratchDatabase(serverUrl: string) {
-  const name = `mercato_bench_${Date.now()}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
-    },
-  };
-}
 
 interface Sample {
   listings: string[];
@@ -113,53 +75,6 @@ async function prepare(databaseUrl: string | undefined, dataDir: string): Promis
   } finally {
     await parts.close();
   }
-}
-
-interface Started {
-  child: ChildProcess;
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** Runs `args` with node and waits until `readyPath` answers 200; its output goes to `logFile`. */
-async function startProcess(
-  args: string[],
-  env: Record<string, string>,
-  readyPath: string,
-  logFile: string,
-  cwd: string,
-): Promise<Started> {
-  const port = await freePort();
-  const out = openSync(logFile, 'w');
-  const child = spawn(process.execPath, args, {
-    cwd,
-    env: { PATH: process.env.PATH, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', out, out],
-  });
-  closeSync(out);
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(
-        `${args.join(' ')} exited with ${child.exitCode}:\n${readFileSync(logFile, 'utf8').slice(-2_000)}`,
-      );
-    }
-    const res = await fetch(`${url}${readyPath}`).catch(() => undefined);
-    if (res?.ok) break;
-    if (Date.now() > deadline) throw new Error(`${args.join(' ')} did not answer within 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return {
-    child,
-    url,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 /** What a minimal Node server answers: the baseline for the ratio. */
@@ -306,22 +221,7 @@ try {
   const sample = await prepare(scratch?.url, work);
   const loadSeconds = (performance.now() - loadStarted) / 1000;
 
-  const app = await startProcess(
-    [join(ROOT, 'src/runtimes/node.ts')],
-    {
-      NODE_ENV: 'development',
-      DATA_DIR: work,
-      ...(scratch ? { DATABASE_URL: scratch.url } : {}),
-      SEED_DEMO: 'false',
-      MIGRATE_ON_START: 'false',
-      LOG_PRETTY: 'false',
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info',
-      RATE_LIMIT_PER_MINUTE: '1000000',
-    },
-    '/healthz',
-    join(work, 'app.log'),
-    work,
-  );
+  const app = await startApp(ROOT, work, scratch?.url);
   started.push(app);
   const bareServer = await startProcess(
     ['--input-type=module', '-e', BARE_SERVER],
