@@ -3,7 +3,7 @@ import { withTransaction } from '../../platform/db/transaction.ts';
 import type { Ctx } from '../../platform/http/context.ts';
 import { Conflict } from '../../platform/http/errors.ts';
 import { voucherRedemptions, vouchers } from './tables.ts';
-import { assess, findVoucher, usesBy } from './vouchers.ts';
+import { assess, findVoucher, usesBy } from './voucher-rules.ts';
 
 /**
  * The contract between checkout and vouchers: checkout and cancellation call only these two; the

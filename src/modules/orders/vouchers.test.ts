@@ -9,8 +9,9 @@ import { DomainError } from '../../platform/http/errors.ts';
 import { createSeller, type Seller } from '../shop/shop.test-support.ts';
 import { type RedeemInput, redeemVoucher, releaseVoucher } from './redemptions.ts';
 import { voucherRedemptions } from './tables.ts';
+import type { AvailableVoucher, Validation } from './voucher-rules.ts';
 import { placedOrder, voucherRow } from './vouchers.test-support.ts';
-import type { AvailableVoucher, Validation, VoucherView } from './vouchers.ts';
+import type { VoucherView } from './vouchers.ts';
 
 const t = await createTestApp();
 afterAll(() => t.close());

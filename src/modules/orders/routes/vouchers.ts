@@ -11,20 +11,18 @@ import {
   VoucherOffer,
   VoucherUpdate,
 } from '../voucher-input.ts';
+import { availableVouchers, REFUSALS, validateVoucher } from '../voucher-rules.ts';
 import {
-  availableVouchers,
   createPlatformVoucher,
   createShopVoucher,
   deactivatePlatformVoucher,
   deactivateShopVoucher,
   platformVoucher,
   platformVouchers,
-  REFUSALS,
   shopVoucher,
   shopVouchers,
   updatePlatformVoucher,
   updateShopVoucher,
-  validateVoucher,
 } from '../vouchers.ts';
 
 /** Sellers' vouchers for their shop, admins' platform vouchers, and buyers' checks of a code. */
