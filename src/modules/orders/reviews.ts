@@ -1,5 +1,4 @@
-import { and, count, eq, exists, inArray, isNull, type SQL, sql } from 'drizzle-orm';
-import { audit } from '../../platform/audit/audit.ts';
+import { and, count, eq, exists, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.ts';
 import { isUniqueViolation } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
@@ -72,7 +71,7 @@ function publicName(fullName: string | null | undefined): string {
 const editableUntil = (row: ReviewRow) =>
   new Date(row.createdAt.getTime() + REVIEW_EDIT_DAYS * DAY_MS);
 
-async function reviewViews(ctx: Ctx, rows: readonly ReviewRow[]): Promise<ReviewView[]> {
+export async function reviewViews(ctx: Ctx, rows: readonly ReviewRow[]): Promise<ReviewView[]> {
   const ids = rows.map((row) => row.id);
   const [authors, photos] = await Promise.all([
     contactsOf(ctx.db, [...new Set(rows.map((row) => row.authorId))]),
@@ -108,12 +107,12 @@ export async function reviewView(ctx: Ctx, row: ReviewRow): Promise<ReviewView> 
  * Serialises every change to one product's reviews: the aggregate read after the lock sees
  * every review committed before it, so the last writer's rating counts them all.
  */
-async function lockProductReviews(db: Executor, productId: string): Promise<void> {
+export async function lockProductReviews(db: Executor, productId: string): Promise<void> {
   await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${productId}, 0))`);
 }
 
 /** Writes the product's rating as its visible reviews give it, counted afresh. */
-async function refreshRating(db: Executor, productId: string): Promise<void> {
+export async function refreshRating(db: Executor, productId: string): Promise<void> {
   const [row] = await db
     .select({
       average: sql<number>`coalesce(avg(${reviews.rating}), 0)::float8`,
@@ -127,7 +126,7 @@ async function refreshRating(db: Executor, productId: string): Promise<void> {
   });
 }
 
-async function findReview(db: Executor, id: string, { lock = false } = {}) {
+export async function findReview(db: Executor, id: string, { lock = false } = {}) {
   const query = db.select().from(reviews).where(eq(reviews.id, id));
   const [row] = await (lock ? query.for('update') : query);
   if (!row) throw new NotFound('review');
@@ -437,124 +436,6 @@ export async function productReviews(
   return { items, nextCursor: page.nextCursor, summary };
 }
 
-export interface AdminReviewQuery extends PageInput {
-  status?: ReviewStatus | undefined;
-  reported?: boolean | undefined;
-}
-
-export interface AdminReviewPage extends Page<AdminReviewView> {
-  total: number;
-}
-
-const openReports = (reviewIds: SQL | string) =>
-  and(eq(reviewReports.reviewId, reviewIds), isNull(reviewReports.resolvedAt));
-
-async function adminViews(ctx: Ctx, rows: readonly ReviewRow[]): Promise<AdminReviewView[]> {
-  const ids = rows.map((row) => row.id);
-  const [views, reported] = await Promise.all([
-    reviewViews(ctx, rows),
-    ids.length === 0
-      ? []
-      : ctx.db
-          .select({ reviewId: reviewReports.reviewId, n: count() })
-          .from(reviewReports)
-          .where(and(inArray(reviewReports.reviewId, ids), isNull(reviewReports.resolvedAt)))
-          .groupBy(reviewReports.reviewId),
-  ]);
-  const counts = new Map(reported.map(({ reviewId, n }) => [reviewId, n]));
-  return views.map((view, i) => ({
-    ...view,
-    status: rows[i]?.status ?? 'visible',
-    hiddenReason: rows[i]?.hiddenReason ?? null,
-    openReports: counts.get(view.id) ?? 0,
-  }));
-}
-
-/** Moderators' list, newest first: by status, or only reviews with open reports. */
-export async function adminReviews(ctx: Ctx, query: AdminReviewQuery): Promise<AdminReviewPage> {
-  const filter = and(
-    query.status === undefined ? undefined : eq(reviews.status, query.status),
-    query.reported
-      ? exists(
-          ctx.db
-            .select({ one: sql`1` })
-            .from(reviewReports)
-            .where(openReports(sql`${reviews.id}`)),
-        )
-      : undefined,
-  );
-  const page = await keysetPage<ReviewRow>({
-    scope: await queryScope('admin-reviews', query),
-    keys: [
-      { column: reviews.createdAt, direction: 'desc', value: (r) => r.createdAt },
-      { column: reviews.id, direction: 'desc', value: (r) => r.id },
-    ],
-    page: query,
-    secret: ctx.config.jwtSecret,
-    fetch: ({ where, orderBy, limit }) =>
-      ctx.db
-        .select()
-        .from(reviews)
-        .where(and(filter, where))
-        .orderBy(...orderBy)
-        .limit(limit),
-  });
-  const [counted] = await ctx.db.select({ n: count() }).from(reviews).where(filter);
-  return {
-    items: await adminViews(ctx, page.items),
-    nextCursor: page.nextCursor,
-    total: counted?.n ?? 0,
-  };
-}
-
-const MODERATION = {
-  hide: { from: 'visible', to: 'hidden', action: 'review.hidden' },
-  restore: { from: 'hidden', to: 'visible', action: 'review.restored' },
-} as const;
-
-/**
- * Hides or restores a review, with the product's rating recounted in the same transaction and
- * the open reports on it answered. Audited; 409 `invalid-transition` from the other status.
- */
-export async function moderateReview(
-  ctx: Ctx,
-  id: string,
-  decision: keyof typeof MODERATION,
-  reason: string,
-): Promise<AdminReviewView> {
-  const move = MODERATION[decision];
-  const row = await withTransaction(ctx, async (tx) => {
-    const before = await findReview(tx.db, id);
-    await lockProductReviews(tx.db, before.productId);
-    const [updated] = await tx.db
-      .update(reviews)
-      .set({ status: move.to, hiddenReason: move.to === 'hidden' ? reason : null })
-      .where(and(eq(reviews.id, id), eq(reviews.status, move.from)))
-      .returning();
-    if (!updated) {
-      const current = await findReview(tx.db, id);
-      throw new Conflict(
-        'invalid-transition',
-        `The review is ${current.status}; only a ${move.from} review can be ${move.action.split('.')[1]}.`,
-      );
-    }
-    await refreshRating(tx.db, updated.productId);
-    await tx.db.update(reviewReports).set({ resolvedAt: new Date() }).where(openReports(id));
-    await audit(tx, {
-      action: move.action,
-      resource: { type: 'review', id },
-      before: { status: before.status, hiddenReason: before.hiddenReason },
-      after: { status: updated.status, hiddenReason: updated.hiddenReason },
-      metadata: { reason, productId: updated.productId },
-    });
-    return updated;
-  });
-  const [view] = await adminViews(ctx, [row]);
-  if (!view) throw new Error('moderateReview made no view');
-  return view;
-}
-
-/** A review as the public sees it; a hidden one only its author sees. */
 export async function reviewById(ctx: Ctx, id: string): Promise<ReviewView> {
   const row = await findReview(ctx.db, id);
   if (row.status !== 'visible' && row.authorId !== ctx.actor?.userId) {

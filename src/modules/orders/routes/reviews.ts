@@ -4,13 +4,12 @@ import { imageFiles, optionalText, text } from '../../../platform/http/fields.ts
 import { AUTHENTICATED, jsonBody, problems, signedIn } from '../../../platform/http/openapi.ts';
 import { PageQuery, pageOf } from '../../../platform/http/pagination.ts';
 import { createRouter } from '../../../platform/http/router.ts';
+import { adminReviews, moderateReview } from '../review-moderation.ts';
 import { addReviewPhotos } from '../review-photos.ts';
 import {
-  adminReviews,
   createReview,
   editReview,
   markHelpful,
-  moderateReview,
   productReviews,
   replyToReview,
   reportReview,
