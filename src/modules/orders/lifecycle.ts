@@ -251,8 +251,13 @@ export function moveAsAdmin(ctx: Ctx, id: string, move: OrderMove): Promise<Orde
   return moveVisible(ctx, id, 'admin', move, () => true);
 }
 
-/** Orders one expiry transaction cancels: short locks, and a crash loses little work. */
-const EXPIRY_BATCH = 100;
+/**
+ * One order per expiry transaction. A cancellation gives stock back to its variants in id
+ * order, which keeps one order's release from deadlocking with another's; but a transaction
+ * holding several orders would update variants shared with another worker's orders in crossing
+ * orders, and deadlock.
+ */
+const EXPIRY_BATCH = 1;
 
 /**
  * Cancels the `pending_payment` orders whose hold ran out by `now`, giving their stock back.

@@ -119,12 +119,16 @@ export async function returnStock(db: Executor, lines: readonly StockLine[]): Pr
   }
 }
 
-/** Counts completed sales on the products (best-selling sorts by it). */
+/**
+ * Counts completed sales on the products (best-selling sorts by it), in product id order, so two
+ * completions sharing products queue rather than deadlock.
+ */
 export async function recordSales(
   db: Executor,
   sales: readonly { productId: string; quantity: number }[],
 ): Promise<void> {
-  for (const sale of sales) {
+  const sorted = [...sales].sort((a, b) => a.productId.localeCompare(b.productId));
+  for (const sale of sorted) {
     await db
       .update(products)
       .set({
