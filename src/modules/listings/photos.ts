@@ -8,6 +8,7 @@ import { Invalid, NotFound } from '../../platform/http/errors.ts';
 import type { Jobs } from '../../platform/jobs/index.ts';
 import type { JobDeps } from '../../platform/module.ts';
 import {
+  assertRoom,
   deleteFiles,
   enqueueRecordedVariants,
   imageFiles,
@@ -55,14 +56,14 @@ async function listingForPhotos(ctx: Ctx, listingId: string): Promise<Listed> {
 /** Counted under the listing's lock, so uploads racing each other cannot pass the limit together. */
 async function assertRoomFor(ctx: Ctx, listingId: string, adding: number): Promise<number> {
   const existing = await photoCount(ctx, listingId);
-  if (existing + adding > MAX_PHOTOS) {
-    const room = MAX_PHOTOS - existing;
-    throw new Invalid(
-      'too-many-photos',
-      `A listing has at most ${MAX_PHOTOS} photos; this one has ${existing}, so ` +
-        `${room === 0 ? 'no more fit' : `at most ${room} more fit`}.`,
-    );
-  }
+  assertRoom({
+    existing,
+    adding,
+    max: MAX_PHOTOS,
+    field: 'photos',
+    holder: 'listing',
+    noun: 'photos',
+  });
   return existing;
 }
 

@@ -3,10 +3,11 @@ import type { Executor } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { requireActor } from '../../platform/http/auth.ts';
 import type { Ctx } from '../../platform/http/context.ts';
-import { Invalid, NotFound } from '../../platform/http/errors.ts';
+import { NotFound } from '../../platform/http/errors.ts';
 import type { Jobs } from '../../platform/jobs/index.ts';
 import type { JobDeps } from '../../platform/module.ts';
 import {
+  assertRoom,
   deleteFiles,
   enqueueRecordedVariants,
   prepareImages,
@@ -82,14 +83,14 @@ async function roomIn(ctx: Ctx, reviewId: string, adding: number): Promise<numbe
     .from(reviewPhotos)
     .where(eq(reviewPhotos.reviewId, reviewId));
   const existing = row?.n ?? 0;
-  if (existing + adding > MAX_REVIEW_PHOTOS) {
-    const room = MAX_REVIEW_PHOTOS - existing;
-    throw new Invalid(
-      'too-many-photos',
-      `A review has at most ${MAX_REVIEW_PHOTOS} photos; this one has ${existing}.`,
-      { errors: [{ path: 'body.photos', message: `at most ${room} more fit` }] },
-    );
-  }
+  assertRoom({
+    existing,
+    adding,
+    max: MAX_REVIEW_PHOTOS,
+    field: 'photos',
+    holder: 'review',
+    noun: 'photos',
+  });
   return existing;
 }
 

@@ -7,6 +7,7 @@ import { Invalid, NotFound } from '../../platform/http/errors.ts';
 import type { Jobs } from '../../platform/jobs/index.ts';
 import type { JobDeps } from '../../platform/module.ts';
 import {
+  assertRoom,
   deleteFiles,
   enqueueRecordedVariants,
   imageFiles,
@@ -51,15 +52,14 @@ async function imageCount(ctx: Ctx, productId: string): Promise<number> {
 /** Counted under the product's lock, so racing uploads cannot pass the limit together. */
 async function assertRoomFor(ctx: Ctx, productId: string, adding: number): Promise<number> {
   const existing = await imageCount(ctx, productId);
-  if (existing + adding > MAX_IMAGES) {
-    const room = MAX_IMAGES - existing;
-    throw new Invalid(
-      'too-many-images',
-      `A product has at most ${MAX_IMAGES} images; this one has ${existing}, so ` +
-        `${room === 0 ? 'no more fit' : `at most ${room} more fit`}.`,
-      { errors: [{ path: 'body.images', message: `at most ${room} more fit` }] },
-    );
-  }
+  assertRoom({
+    existing,
+    adding,
+    max: MAX_IMAGES,
+    field: 'images',
+    holder: 'product',
+    noun: 'images',
+  });
   return existing;
 }
 

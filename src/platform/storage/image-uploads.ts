@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { v7 as uuidv7 } from 'uuid';
-import { DomainError } from '../http/errors.ts';
+import { DomainError, Invalid } from '../http/errors.ts';
 import type { Jobs } from '../jobs/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Storage } from './storage.ts';
@@ -17,6 +17,30 @@ import {
  * checked by its content before any is kept, stored stripped of its metadata, all or none,
  * with its WebP variants made later by a job that records them on the image's row.
  */
+
+export interface Room {
+  /** How many the holder has now: counted under its lock, so racing uploads count each other. */
+  existing: number;
+  adding: number;
+  max: number;
+  /** The multipart field, named in the refusal. */
+  field: string;
+  /** What holds them and what they are, for the message: "listing", "photos". */
+  holder: string;
+  noun: string;
+}
+
+/** Refuses uploads past the holder's limit: 422 `too-many-<noun>` naming the field. */
+export function assertRoom({ existing, adding, max, field, holder, noun }: Room): void {
+  if (existing + adding <= max) return;
+  const room = Math.max(0, max - existing);
+  const fit = room === 0 ? 'no more fit' : `at most ${room} more fit`;
+  throw new Invalid(
+    `too-many-${noun}`,
+    `A ${holder} has at most ${max} ${noun}; this one has ${existing}, so ${fit}.`,
+    { errors: [{ path: `body.${field}`, message: fit }] },
+  );
+}
 
 /** One uploaded file's refusal, naming which of the files under `field` it was. */
 export class FileRefused extends DomainError {

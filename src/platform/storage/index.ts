@@ -1,8 +1,9 @@
 import { createLocalStorage, type LocalStorage, type LocalStorageOptions } from './local.ts';
 import { createS3Storage, type S3Storage, type S3StorageOptions } from './s3.ts';
 
-export type { ImageUploadRules, PreparedImage, RecordedVariants } from './image-uploads.ts';
+export type { ImageUploadRules, PreparedImage, RecordedVariants, Room } from './image-uploads.ts';
 export {
+  assertRoom,
   deleteFiles,
   enqueueRecordedVariants,
   FileRefused,
