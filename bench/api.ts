@@ -6,11 +6,13 @@ import { sql } from 'drizzle-orm';
 import { progress } from '../scripts/progress.ts';
 import { parseConfig } from '../src/config.ts';
 import { modules } from '../src/modules/index.ts';
-import { CITIES, minorUnits } from '../src/modules/listings/index.ts';
+import { marketOf } from '../src/modules/listings/generate/markets.ts';
 import { loadListings } from '../src/modules/listings/seed.ts';
 import { priceIn } from '../src/modules/shop/generate.ts';
 import { loadProducts } from '../src/modules/shop/seed.ts';
+import { minorUnits } from '../src/platform/core/money.ts';
 import { openDatabase, selectRows } from '../src/platform/db/client.ts';
+import { CITIES } from '../src/platform/demo/cities.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { assemble, MIGRATIONS_DIR } from '../src/runtimes/bootstrap.ts';
 import { envInt, type Started, scratchDatabase, startApp, startProcess } from './support.ts';
@@ -115,8 +117,8 @@ function listingScenarios(ids: readonly string[]): Scenario[] {
       name: 'GET /listings kind+city+price',
       path: () => {
         const city = pick(CITIES);
-        const min = minorUnits(city.perM2.sale * 60, city.currency);
-        const max = minorUnits(city.perM2.sale * 150, city.currency);
+        const min = minorUnits(marketOf(city).perM2.sale * 60, city.currency);
+        const max = minorUnits(marketOf(city).perM2.sale * 150, city.currency);
         return `/api/v1/listings?kind=property&purpose=sale&city=${encodeURIComponent(city.name)}&currency=${city.currency}&priceMin=${min}&priceMax=${max}`;
       },
     },

@@ -1,7 +1,7 @@
 import { desc, sql } from 'drizzle-orm';
 import { pgTable, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { encodeCursor, keysetPage } from '../src/platform/core/paging.ts';
 import { type Database, openDatabase, selectRows } from '../src/platform/db/client.ts';
-import { encodeCursor, keysetPage } from '../src/platform/http/pagination.ts';
 
 /**
  * Deep pages: the keyset page (what every list in the API uses) against OFFSET, on the same
@@ -15,6 +15,8 @@ const DEPTHS = [1_000, Math.floor(ROWS / 2), ROWS - 100];
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 15);
 const LIMIT = 20;
 const SECRET = 'bench-secret';
+/** What signs the cursors: the one setting keysetPage reads. */
+const signer = { config: { cursorSecret: SECRET } };
 
 const items = pgTable('bench_items', {
   id: uuid('id').primaryKey(),
@@ -85,11 +87,10 @@ try {
         .limit(LIMIT),
     );
     const keyset = await time(() =>
-      keysetPage({
+      keysetPage(signer, {
         scope: 'bench',
         keys,
         page: { limit: LIMIT, cursor },
-        secret: SECRET,
         fetch: ({ where, orderBy, limit }) =>
           database.db
             .select()

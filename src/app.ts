@@ -121,7 +121,7 @@ export function createApp(deps: AppDeps) {
         }),
     }),
   );
-  const { cache, jobs, pubsub, rateLimits, storage } = deps.services;
+  const { cache, grants, jobs, pubsub, rateLimits, storage } = deps.services;
   // Uploads (multipart) may be as large as UPLOAD_MAX_BYTES; everything else stays small.
   const jsonLimit = bodyLimit({ maxSize: config.bodyLimitBytes });
   const uploadLimit = bodyLimit({ maxSize: config.uploadMaxBytes });
@@ -139,6 +139,7 @@ export function createApp(deps: AppDeps) {
       requestId: c.get('requestId'),
       log: c.get('log'),
       config,
+      grants,
       cache,
       jobs,
       pubsub,

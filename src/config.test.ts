@@ -143,6 +143,27 @@ describe('config', () => {
     expect(short.join()).not.toContain('too-short');
   });
 
+  it('signs cursors with CURSOR_SECRET, at least 32 characters, or a key of their own', () => {
+    const jwt = 'j'.repeat(32);
+    expect(parseConfig({ JWT_SECRET: jwt, CURSOR_SECRET: 'c'.repeat(32) }).cursorSecret).toBe(
+      'c'.repeat(32),
+    );
+    expect(parseConfig({ JWT_SECRET: jwt }).cursorSecret).not.toBe(jwt);
+    expect(problemsOf({ CURSOR_SECRET: 'short' })).toEqual([
+      'CURSOR_SECRET: expected at least 32 characters',
+    ]);
+  });
+
+  it('keeps done work for EVENT_RETENTION_DAYS and IDEMPOTENCY_RETENTION_HOURS', () => {
+    expect(parseConfig({}).retention).toEqual({ eventDays: 14, idempotencyHours: 24 });
+    expect(
+      parseConfig({ EVENT_RETENTION_DAYS: '30', IDEMPOTENCY_RETENTION_HOURS: '72' }).retention,
+    ).toEqual({ eventDays: 30, idempotencyHours: 72 });
+    expect(problemsOf({ EVENT_RETENTION_DAYS: '0' })).toEqual([
+      'EVENT_RETENTION_DAYS: expected at least 1 (got "0")',
+    ]);
+  });
+
   it('accepts a complete production config with strict defaults', () => {
     const config = parseConfig({
       NODE_ENV: 'production',

@@ -48,6 +48,7 @@ const envSchema = z
     SEED_DEMO: bool.default(true),
     JWT_SECRET: z.string().optional(),
     JWT_PREVIOUS_SECRETS: csv.optional(),
+    CURSOR_SECRET: z.string().min(32, { message: 'expected at least 32 characters' }).optional(),
     ADMIN_EMAIL: z.email({ message: 'expected an email address' }).optional(),
     ADMIN_PASSWORD: z.string().min(10, { message: 'expected at least 10 characters' }).optional(),
     AUTH_PROVIDER: z.enum(['local', 'supabase']).default('local'),
@@ -98,6 +99,8 @@ const envSchema = z
     MODERATION_BANNED_WORDS: csv.optional(),
     ORDER_PAYMENT_HOLD_MINUTES: int(1, 7 * 24 * 60).default(30),
     ORDER_MAX_QUANTITY: int(1, 10_000).default(20),
+    EVENT_RETENTION_DAYS: int(1, 3650).default(14),
+    IDEMPOTENCY_RETENTION_HOURS: int(1, 24 * 365).default(24),
   })
   .superRefine((env, ctx) => {
     if (!env.JOBS_IN_PROCESS && !env.REDIS_URL) {
@@ -183,10 +186,15 @@ export interface Config {
   /** Run jobs (and the event relay) in the API process; false when a worker process does. */
   readonly jobsInProcess: boolean;
   readonly seedDemo: boolean;
-  /** Signs access tokens (and list cursors). */
+  /** Signs access tokens. */
   readonly jwtSecret: string;
   /** Earlier signing secrets, still accepted for tokens they signed, so keys rotate. */
   readonly jwtPreviousSecrets: readonly string[];
+  /**
+   * Signs list cursors: CURSOR_SECRET, or a key derived from JWT_SECRET. Set apart, either one
+   * rotates without the other: clients' cursors survive a token key rotation.
+   */
+  readonly cursorSecret: string;
   /** The first admin, created on start when no user has this email. */
   readonly bootstrapAdmin: { email: string; password: string } | undefined;
   /**
@@ -259,6 +267,13 @@ export interface Config {
     /** Words (matched whole, any case) that send a listing to review. */
     readonly bannedWords: readonly string[];
   };
+  /** How long done work is kept before the hourly prune deletes it. */
+  readonly retention: {
+    /** Delivered events: their outbox rows, deliveries and handlers' records of them. */
+    readonly eventDays: number;
+    /** Idempotency keys: a retry after this is a new write. */
+    readonly idempotencyHours: number;
+  };
   readonly orders: {
     /** An order waiting for an online payment holds its stock this long, then is cancelled. */
     readonly paymentHoldMinutes: number;
@@ -311,6 +326,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     seedDemo: e.SEED_DEMO,
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
     jwtPreviousSecrets: Object.freeze(e.JWT_PREVIOUS_SECRETS ?? []),
+    cursorSecret: e.CURSOR_SECRET ?? `cursors:${e.JWT_SECRET ?? DEV_JWT_SECRET}`,
     bootstrapAdmin:
       e.ADMIN_EMAIL && e.ADMIN_PASSWORD
         ? Object.freeze({ email: e.ADMIN_EMAIL.toLowerCase(), password: e.ADMIN_PASSWORD })
@@ -382,6 +398,10 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       maxListingsPerHour: e.MODERATION_MAX_LISTINGS_PER_HOUR,
       priceFactor: e.MODERATION_PRICE_FACTOR,
       bannedWords: Object.freeze((e.MODERATION_BANNED_WORDS ?? []).map((w) => w.toLowerCase())),
+    }),
+    retention: Object.freeze({
+      eventDays: e.EVENT_RETENTION_DAYS,
+      idempotencyHours: e.IDEMPOTENCY_RETENTION_HOURS,
     }),
     orders: Object.freeze({
       paymentHoldMinutes: e.ORDER_PAYMENT_HOLD_MINUTES,

@@ -4,8 +4,8 @@ import { hashPassword } from '../src/modules/identity/passwords.ts';
 import { startSession, type Tokens } from '../src/modules/identity/sessions.ts';
 import { userRoles, users } from '../src/modules/identity/tables.ts';
 import type { UserRow } from '../src/modules/identity/users.ts';
+import type { Role } from '../src/platform/core/permissions.ts';
 import type { Executor } from '../src/platform/db/client.ts';
-import type { Role } from '../src/platform/http/auth.ts';
 import type { TestApp } from './harness.ts';
 
 /** The password every factory-made user has, unless given another. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { forgetSessions } from '../src/modules/identity/sessions.ts';
 import { signAccessToken } from '../src/modules/identity/tokens.ts';
-import type { Role } from '../src/platform/http/auth.ts';
-import type { Actor } from '../src/platform/http/context.ts';
+import type { Actor } from '../src/platform/core/context.ts';
+import type { Role } from '../src/platform/core/permissions.ts';
 import { signedInUser, suspendInDatabase } from './factories.ts';
 import type { TestApp } from './harness.ts';
 import { problemOf } from './harness.ts';

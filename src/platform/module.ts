@@ -1,10 +1,12 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Ctx } from './core/context.ts';
+import type { PermissionSet } from './core/permissions.ts';
 import type { Executor } from './db/client.ts';
 import type { EventBus } from './events/events.ts';
-import type { AppEnv, Ctx } from './http/context.ts';
+import type { AppEnv } from './http/context.ts';
 import type { Jobs } from './jobs/index.ts';
 import type { Logger } from './logger.ts';
-import type { Storage } from './storage/index.ts';
+import type { ImageHolder, Storage } from './storage/index.ts';
 
 /** What a module's jobs work with. */
 export interface JobDeps {
@@ -24,14 +26,21 @@ export interface Schedule {
   readonly run: (ctx: Ctx, now: Date) => Promise<void>;
 }
 
-/** What a module hands the app: routes (mounted under /api/v1), demo data, subscribers, jobs. */
+/**
+ * What a module hands the app: routes (mounted under /api/v1), the permissions it declares,
+ * demo data, subscribers, jobs. Its tables are found by drizzle-kit in its `tables.ts`.
+ */
 export interface Module {
   readonly name: string;
   readonly routes?: OpenAPIHono<AppEnv>;
+  /** Its permissions, with the roles that hold them (admins hold every one). */
+  readonly permissions?: PermissionSet;
   /** Runs once when an API process starts, after migrations (e.g. the bootstrap admin). */
   readonly onStart?: (ctx: Ctx) => Promise<void>;
   /** Loads demo data into an empty database; runs inside the seeding transaction. */
   readonly seed?: (ctx: Ctx) => Promise<void>;
+  /** The images its rows hold: their variants are made and recorded by one platform job. */
+  readonly imageHolders?: readonly ImageHolder[];
   /** Subscribes the module's event handlers. */
   readonly subscribe?: (events: EventBus) => void;
   /**

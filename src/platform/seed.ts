@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
+import type { Ctx } from './core/context.ts';
 import { platformMeta } from './db/tables.ts';
 import { withTransaction } from './db/transaction.ts';
-import type { Ctx } from './http/context.ts';
 import type { Module } from './module.ts';
 
 const DEMO_SEEDED = 'demo-seeded';

@@ -1,19 +1,25 @@
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
+import { auditPermissions } from './audit/permissions.ts';
 import { type Cache, createCache } from './cache/index.ts';
+import type { Ctx } from './core/context.ts';
+import { buildGrants, type Grants } from './core/permissions.ts';
 import type { Executor } from './db/client.ts';
 import { EventBus, type RelayOptions } from './events/events.ts';
-import type { Ctx } from './http/context.ts';
+import { eventPermissions } from './events/permissions.ts';
 import { createRateLimits, type RateLimits } from './http/rate-limit.ts';
 import { createJobs, type Jobs } from './jobs/index.ts';
 import type { Logger } from './logger.ts';
-import { createMessaging, registerMessagingJobs } from './messaging/index.ts';
+import { createMessaging } from './messaging/index.ts';
+import { registerMessagingJobs } from './messaging/jobs.ts';
 import type { Module, Schedule } from './module.ts';
 import { createPubSub, type PubSub } from './pubsub/index.ts';
+import { retentionSchedule } from './retention.ts';
 import {
   createStorage,
   type LocalStorage,
+  registerImageHolders,
   registerImageJobs,
   type S3Storage,
 } from './storage/index.ts';
@@ -28,6 +34,8 @@ export interface Services {
   readonly pubsub: PubSub;
   readonly rateLimits: RateLimits;
   readonly events: EventBus;
+  /** Which roles hold which permissions: the platform's and every module's. */
+  readonly grants: Grants;
   readonly storage: LocalStorage | S3Storage;
   /** Every module's timed work; the process that runs jobs schedules it. */
   readonly schedules: readonly Schedule[];
@@ -59,6 +67,12 @@ export function createServices(options: ServicesOptions): Services {
   );
   for (const module of modules) module.registerJobs?.(jobs, { db, storage, log });
   registerImageJobs(jobs, storage);
+  registerImageHolders(
+    jobs,
+    events,
+    { db, storage },
+    modules.flatMap((module) => module.imageHolders ?? []),
+  );
   // Mail and SMS go out from jobs, with retries, in whichever process runs them.
   registerMessagingJobs(
     jobs,
@@ -76,13 +90,18 @@ export function createServices(options: ServicesOptions): Services {
     );
   }
   return {
+    grants: buildGrants([
+      eventPermissions,
+      auditPermissions,
+      ...modules.flatMap((module) => (module.permissions ? [module.permissions] : [])),
+    ]),
     cache: createCache({ ...shared, prefix: `${prefix}cache:` }),
     jobs,
     pubsub: createPubSub({ ...shared, prefix: `${prefix}pubsub:`, log }),
     rateLimits: createRateLimits({ ...shared, prefix }),
     events,
     storage,
-    schedules: modules.flatMap((module) => module.schedules ?? []),
+    schedules: [retentionSchedule, ...modules.flatMap((module) => module.schedules ?? [])],
   };
 }
 

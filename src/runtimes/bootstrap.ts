@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import type { Redis } from 'ioredis';
 import { type Config, ConfigError, parseConfig } from '../config.ts';
+import type { Ctx } from '../platform/core/context.ts';
 import { type Database, openDatabase } from '../platform/db/client.ts';
-import type { Ctx } from '../platform/http/context.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
 import type { Module } from '../platform/module.ts';
 import { createRedis } from '../platform/redis.ts';
@@ -67,7 +67,7 @@ export function assemble(parts: {
   const { config, log, database, modules } = parts;
   const redis = config.redisUrl ? createRedis(config.redisUrl, log) : undefined;
   const services = createServices({ config, db: database.db, log, redis, modules });
-  const { cache, jobs, pubsub, storage } = services;
+  const { cache, grants, jobs, pubsub, storage } = services;
   return {
     config,
     log,
@@ -80,6 +80,7 @@ export function assemble(parts: {
       requestId: name,
       log,
       config,
+      grants,
       cache,
       jobs,
       pubsub,

@@ -1,10 +1,10 @@
 import { and, eq, notInArray, sql } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { Conflict, Forbidden, RateLimited, Unauthenticated } from '../../platform/core/errors.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Conflict, Forbidden, TooManyRequests, Unauthorized } from '../../platform/http/errors.ts';
-import { sendMail, sendSms } from '../../platform/messaging/index.ts';
+import { sendMail, sendSms } from '../../platform/messaging/jobs.ts';
 import { consumeCode, sendCode } from './codes.ts';
 import { userRegistered, userVerified } from './events.ts';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.ts';
@@ -130,7 +130,7 @@ export async function verify(ctx: Ctx, input: Identifier & { code: string }): Pr
   await consumeCode(ctx, { purpose: 'verify', destination, code: input.code });
   const user = await findUserByIdentifier(ctx.db, input);
   // A code is only ever sent to an account's own address, so this is a race with deletion.
-  if (!user) throw new Unauthorized('The account no longer exists.', 'invalid-credentials');
+  if (!user) throw new Unauthenticated('The account no longer exists.', 'invalid-credentials');
   return withTransaction(ctx, async (tx) => {
     const verified = await markVerified(tx, user, input);
     return signIn(tx, verified, 'verification-code');
@@ -138,7 +138,7 @@ export async function verify(ctx: Ctx, input: Identifier & { code: string }): Pr
 }
 
 const badCredentials = () =>
-  new Unauthorized('The email, phone or password is wrong.', 'invalid-credentials');
+  new Unauthenticated('The email, phone or password is wrong.', 'invalid-credentials');
 
 /** Refuses a sign-in to an account that may not have one now. */
 export function assertCanSignIn(user: UserRow): void {
@@ -156,11 +156,10 @@ export function assertCanSignIn(user: UserRow): void {
 function assertNotLocked(user: UserRow): void {
   const lockedFor = (user.lockedUntil?.getTime() ?? 0) - Date.now();
   if (lockedFor > 0) {
-    throw new TooManyRequests(
+    throw new RateLimited(
       lockedFor / 1000,
       'The account is locked after repeated failed sign-ins; try again later.',
-      {},
-      'account-locked',
+      { code: 'account-locked' },
     );
   }
 }

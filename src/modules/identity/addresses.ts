@@ -1,10 +1,10 @@
 import { and, count, desc, eq, ne } from 'drizzle-orm';
+import type { Ctx } from '../../platform/core/context.ts';
+import { Invalid, NotFound } from '../../platform/core/errors.ts';
+import { keysetPage, type Page, type PageInput } from '../../platform/core/paging.ts';
+import { requireActor } from '../../platform/core/permissions.ts';
 import type { Executor, Tx } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
-import { requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Invalid, NotFound } from '../../platform/http/errors.ts';
-import { keysetPage, type Page, type PageInput } from '../../platform/http/pagination.ts';
 import { addresses } from './tables.ts';
 import { lockUser } from './users.ts';
 
@@ -72,7 +72,7 @@ const notFound = () => new NotFound('address');
 /** The default address first, then the newest. */
 export async function listAddresses(ctx: Ctx, page: PageInput): Promise<Page<AddressView>> {
   const { userId } = requireActor(ctx);
-  const result = await keysetPage<AddressRow>({
+  const result = await keysetPage<AddressRow>(ctx, {
     scope: 'addresses:default-first',
     keys: [
       { column: addresses.isDefault, direction: 'desc', value: (a) => a.isDefault },
@@ -80,7 +80,6 @@ export async function listAddresses(ctx: Ctx, page: PageInput): Promise<Page<Add
       { column: addresses.id, direction: 'desc', value: (a) => a.id },
     ],
     page,
-    secret: ctx.config.jwtSecret,
     fetch: ({ where, orderBy, limit }) =>
       ctx.db
         .select()

@@ -10,8 +10,8 @@ import {
 import { createTestApp, problemOf } from '../../../test/harness.ts';
 import { securityCases } from '../../../test/security.ts';
 import { auditLog } from '../../platform/audit/tables.ts';
+import type { Role } from '../../platform/core/permissions.ts';
 import { outboxEvents } from '../../platform/events/tables.ts';
-import type { Role } from '../../platform/http/auth.ts';
 import { ensureAdmin, ensureBootstrapAdmin } from './bootstrap-admin.ts';
 import { externalIdentities, userRoles, users } from './tables.ts';
 

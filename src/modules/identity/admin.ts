@@ -1,12 +1,12 @@
 import { and, desc, eq, gt, ilike, inArray, isNull, max, type SQL, sql } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { Conflict, Forbidden, Invalid, NotFound } from '../../platform/core/errors.ts';
+import { keysetPage, type Page, type PageInput } from '../../platform/core/paging.ts';
+import { isRole, type Role, requireActor } from '../../platform/core/permissions.ts';
 import type { Executor } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
-import { isRole, type Role, requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Conflict, Forbidden, Invalid, NotFound } from '../../platform/http/errors.ts';
-import { keysetPage, type Page, type PageInput } from '../../platform/http/pagination.ts';
 import { userRoleChanged, userSuspended } from './events.ts';
 import { forgetSessions, REFRESH_TOKEN_TTL_DAYS, revokeUserSessions } from './sessions.ts';
 import { externalIdentities, sessions, type UserStatus, userRoles, users } from './tables.ts';
@@ -117,14 +117,13 @@ export async function listUsers(
           and ${userRoles.role} = ${filter.role} and ${userRoles.status} = 'granted')`
       : undefined,
   ];
-  const found = await keysetPage<AdminRow>({
+  const found = await keysetPage<AdminRow>(ctx, {
     scope: 'identity:admin-users',
     keys: [
       { column: users.createdAt, direction: 'desc', value: (u) => u.createdAt },
       { column: users.id, direction: 'desc', value: (u) => u.id },
     ],
     page,
-    secret: ctx.config.jwtSecret,
     fetch: ({ where, orderBy, limit }) =>
       selectAdminUsers(ctx.db)
         .where(and(...conditions, where))

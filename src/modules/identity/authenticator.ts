@@ -2,11 +2,10 @@ import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtV
 import { v5 as uuidv5 } from 'uuid';
 import type { Config } from '../../config.ts';
 import { audit } from '../../platform/audit/audit.ts';
+import type { Authenticator, Ctx } from '../../platform/core/context.ts';
+import { DomainError, Unauthenticated, Unavailable } from '../../platform/core/errors.ts';
 import type { Tx } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
-import type { Authenticator } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { DomainError, ServiceUnavailable, Unauthorized } from '../../platform/http/errors.ts';
 import {
   createExternalUser,
   findLinkedUser,
@@ -25,10 +24,10 @@ import { findUserByIdentifier, type UserRow } from './users.ts';
 function actorOf(state: SessionState, expectedUserId: string | null, sessionId: string) {
   const theirs = expectedUserId === null || state.userId === expectedUserId;
   if (state.status === 'suspended' && theirs) {
-    throw new Unauthorized('This account is suspended.', 'account-suspended');
+    throw new Unauthenticated('This account is suspended.', 'account-suspended');
   }
   if (state.status !== 'active' || !theirs) {
-    throw new Unauthorized('The session has ended; sign in again.', 'session-revoked');
+    throw new Unauthenticated('The session has ended; sign in again.', 'session-revoked');
   }
   return { userId: state.userId, roles: state.roles, sessionId };
 }
@@ -71,7 +70,7 @@ function keySetFor(url: string): JWTVerifyGetKey {
         return await remote(header, token);
       } catch (error) {
         if (error instanceof errors.JWKSNoMatchingKey) throw error;
-        throw new ServiceUnavailable(
+        throw new Unavailable(
           'auth-provider-unavailable',
           'The sign-in service’s keys could not be fetched; try again shortly.',
         );
@@ -116,13 +115,14 @@ async function verifySupabaseToken(
   } catch (error) {
     if (error instanceof DomainError) throw error;
     if (error instanceof errors.JWTExpired) {
-      throw new Unauthorized('The access token has expired; refresh it.', 'token-expired');
+      throw new Unauthenticated('The access token has expired; refresh it.', 'token-expired');
     }
-    throw new Unauthorized('The access token is not valid.', 'invalid-token');
+    throw new Unauthenticated('The access token is not valid.', 'invalid-token');
   }
   const sub = text(payload.sub);
   const sessionId = text(payload.session_id);
-  if (!sub || !sessionId) throw new Unauthorized('The access token is not valid.', 'invalid-token');
+  if (!sub || !sessionId)
+    throw new Unauthenticated('The access token is not valid.', 'invalid-token');
   const metadata = (payload.user_metadata ?? {}) as Record<string, unknown>;
   const email = text(payload.email)?.toLowerCase() ?? null;
   return {

@@ -1,14 +1,14 @@
 import { eq } from 'drizzle-orm';
-import sharp from 'sharp';
 import { v7 as uuidv7 } from 'uuid';
 import { audit } from '../../platform/audit/audit.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { requireActor } from '../../platform/core/permissions.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
-import { requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
 import {
   IMAGE_VARIANT_JOB,
   IMAGE_VARIANT_WIDTHS,
   type ImageVariantJob,
+  imageCodec,
   inspectUpload,
   type Storage,
   variantKey,
@@ -47,7 +47,7 @@ async function deleteAvatarFiles(ctx: Ctx, key: string): Promise<void> {
     const original = await ctx.storage.get(key);
     if (original) {
       const bytes = new Uint8Array(await new Response(original.body).arrayBuffer());
-      const { width } = await sharp(bytes).metadata();
+      const { width } = await (await imageCodec()).size(bytes);
       widths.add(width);
     }
     const keys = [key, ...[...widths].map((width) => variantKey(key, width))];

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { Conflict } from '../../platform/core/errors.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Conflict } from '../../platform/http/errors.ts';
 import { userRegistered, userRoleChanged, userVerified } from './events.ts';
 import { checkPasswordPolicy, hashPassword } from './passwords.ts';
 import { forgetSessions } from './sessions.ts';

@@ -1,12 +1,8 @@
 import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Invalid, TooManyRequests } from '../../platform/http/errors.ts';
-import {
-  sendMail,
-  sendSms,
-  verificationCodeEmail,
-  verificationCodeSms,
-} from '../../platform/messaging/index.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { Invalid, RateLimited } from '../../platform/core/errors.ts';
+import { sendMail, sendSms } from '../../platform/messaging/jobs.ts';
+import { verificationCodeEmail, verificationCodeSms } from '../../platform/messaging/templates.ts';
 import { type Channel, type CodePurpose, oneTimeCodes } from './tables.ts';
 import { codeHash, sameHash, sixDigitCode } from './tokens.ts';
 
@@ -42,11 +38,10 @@ export async function assertResendAllowed(
     .limit(1);
   const waited = latest ? (Date.now() - latest.createdAt.getTime()) / 1000 : Infinity;
   if (waited < CODE_RESEND_SECONDS) {
-    throw new TooManyRequests(
+    throw new RateLimited(
       CODE_RESEND_SECONDS - waited,
       'One was sent less than a minute ago; wait before asking for another.',
-      {},
-      'code-cooldown',
+      { code: 'code-cooldown' },
     );
   }
 }
@@ -74,7 +69,7 @@ export async function sendCode(ctx: Ctx, target: CodeTarget): Promise<void> {
     purpose,
     channel,
     destination,
-    codeHash: hashFor(ctx, purpose, destination, code),
+    codeHash: await hashFor(ctx, purpose, destination, code),
     expiresAt: new Date(Date.now() + CODE_TTL_MINUTES * 60_000),
   });
   const params = { code, expiresInMinutes: CODE_TTL_MINUTES };
@@ -87,7 +82,7 @@ export async function sendCode(ctx: Ctx, target: CodeTarget): Promise<void> {
 
 export const wrongCode = () =>
   new Invalid('invalid-code', 'The code is wrong, expired or already used.', {
-    errors: [{ path: 'body.code', message: 'wrong, expired or already used' }],
+    fields: [{ path: 'code', message: 'wrong, expired or already used' }],
   });
 
 /**
@@ -121,7 +116,7 @@ export async function consumeCode(
       codeHash: oneTimeCodes.codeHash,
       userId: oneTimeCodes.userId,
     });
-  if (!live || !sameHash(live.codeHash, hashFor(ctx, purpose, destination, code))) {
+  if (!live || !sameHash(live.codeHash, await hashFor(ctx, purpose, destination, code))) {
     throw wrongCode();
   }
   const [spent] = await ctx.db

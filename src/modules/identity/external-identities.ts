@@ -1,8 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
+import type { Ctx } from '../../platform/core/context.ts';
+import { Conflict } from '../../platform/core/errors.ts';
 import type { Tx } from '../../platform/db/client.ts';
 import { publish } from '../../platform/events/events.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Conflict } from '../../platform/http/errors.ts';
 import { userRegistered } from './events.ts';
 import { externalIdentities, userRoles, users } from './tables.ts';
 import type { UserRow } from './users.ts';

@@ -105,7 +105,8 @@ describe('GET /api/v1/auth/oauth/{provider}/start', () => {
     expect(state.length).toBeGreaterThanOrEqual(20);
 
     const stored = await t.database.db.select().from(oauthStates);
-    const mine = stored.find((s) => s.stateHash === tokenHash(state));
+    const hashed = await tokenHash(state);
+    const mine = stored.find((s) => s.stateHash === hashed);
     expect(mine).toMatchObject({ provider: 'google' });
     expect(stored.some((s) => s.stateHash === state)).toBe(false);
     const minutes = ((mine?.expiresAt.getTime() ?? 0) - Date.now()) / 60_000;
@@ -281,7 +282,7 @@ describe('GET /api/v1/auth/oauth/{provider}/callback', () => {
     await t.database.db
       .update(oauthStates)
       .set({ expiresAt: new Date(Date.now() - 1000) })
-      .where(eq(oauthStates.stateHash, tokenHash(url.searchParams.get('state') ?? '')));
+      .where(eq(oauthStates.stateHash, await tokenHash(url.searchParams.get('state') ?? '')));
     await expectStateRefused(await t.request(await fake.authorize(url.toString())));
   });
 

@@ -10,10 +10,10 @@ import { eq, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Config } from '../../config.ts';
 import { audit } from '../../platform/audit/audit.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { NotFound, Unauthenticated, Unavailable } from '../../platform/core/errors.ts';
 import type { Tx } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { NotFound, ServiceUnavailable, Unauthorized } from '../../platform/http/errors.ts';
 import { assertCanSignIn, markVerified } from './account.ts';
 import {
   createExternalUser,
@@ -153,7 +153,7 @@ export async function startOAuth(
   // the sign-ins of the last ten minutes.
   await ctx.db.delete(oauthStates).where(lt(oauthStates.expiresAt, sql`now()`));
   await ctx.db.insert(oauthStates).values({
-    stateHash: tokenHash(state),
+    stateHash: await tokenHash(state),
     provider,
     codeVerifier,
     expiresAt: new Date(Date.now() + STATE_TTL_MS),
@@ -176,9 +176,12 @@ export interface OAuthCallback {
 }
 
 const failed = () =>
-  new Unauthorized('The sign-in with the provider did not succeed; start again.', 'oauth-failed');
+  new Unauthenticated(
+    'The sign-in with the provider did not succeed; start again.',
+    'oauth-failed',
+  );
 const unavailable = () =>
-  new ServiceUnavailable(
+  new Unavailable(
     'oauth-provider-unavailable',
     'The sign-in provider could not be reached; try again shortly.',
   );
@@ -197,12 +200,12 @@ export async function finishOAuth(
   const [flow] = callback.state
     ? await ctx.db
         .delete(oauthStates)
-        .where(eq(oauthStates.stateHash, tokenHash(callback.state)))
+        .where(eq(oauthStates.stateHash, await tokenHash(callback.state)))
         .returning()
     : [];
   if (callback.error) {
     throw callback.error === 'access_denied'
-      ? new Unauthorized('The sign-in was cancelled at the provider.', 'oauth-denied')
+      ? new Unauthenticated('The sign-in was cancelled at the provider.', 'oauth-denied')
       : failed();
   }
   if (
@@ -211,7 +214,7 @@ export async function finishOAuth(
     flow.provider !== provider ||
     flow.expiresAt.getTime() <= Date.now()
   ) {
-    throw new Unauthorized(
+    throw new Unauthenticated(
       'The sign-in attempt is unknown, expired or already used; start again.',
       'invalid-oauth-state',
     );

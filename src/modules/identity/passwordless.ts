@@ -1,15 +1,16 @@
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
-import { withTransaction } from '../../platform/db/transaction.ts';
-import type { Actor, Ctx } from '../../platform/http/context.ts';
+import type { Actor, Ctx } from '../../platform/core/context.ts';
 import {
   Conflict,
   Forbidden,
   Invalid,
-  TooManyRequests,
-  Unauthorized,
-} from '../../platform/http/errors.ts';
-import { magicLinkEmail, sendMail } from '../../platform/messaging/index.ts';
+  RateLimited,
+  Unauthenticated,
+} from '../../platform/core/errors.ts';
+import { withTransaction } from '../../platform/db/transaction.ts';
+import { sendMail } from '../../platform/messaging/jobs.ts';
+import { magicLinkEmail } from '../../platform/messaging/templates.ts';
 import { assertCanSignIn, markVerified } from './account.ts';
 import { assertResendAllowed, consumeCode, sendCode, wrongCode } from './codes.ts';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.ts';
@@ -93,7 +94,7 @@ export async function requestMagicLink(ctx: Ctx, email: string): Promise<void> {
       purpose: 'magic-link',
       channel: 'email',
       destination: email,
-      codeHash: tokenHash(token),
+      codeHash: await tokenHash(token),
       expiresAt: new Date(Date.now() + MAGIC_LINK_TTL_MINUTES * 60_000),
     });
   });
@@ -106,7 +107,7 @@ export async function requestMagicLink(ctx: Ctx, email: string): Promise<void> {
 }
 
 const invalidLink = () =>
-  new Unauthorized(
+  new Unauthenticated(
     'The sign-in link is wrong, expired or already used; ask for a new one.',
     'invalid-link',
   );
@@ -122,7 +123,7 @@ export function loginWithMagicLink(ctx: Ctx, token: string): Promise<Tokens> {
       .set({ consumedAt: sql`now()` })
       .where(
         and(
-          eq(oneTimeCodes.codeHash, tokenHash(token)),
+          eq(oneTimeCodes.codeHash, await tokenHash(token)),
           eq(oneTimeCodes.purpose, 'magic-link'),
           isNull(oneTimeCodes.consumedAt),
           gt(oneTimeCodes.expiresAt, sql`now()`),
@@ -148,7 +149,7 @@ export async function forgotPassword(ctx: Ctx, identifier: Identifier): Promise<
   try {
     await sendCode(ctx, { purpose: 'password-reset', ...channelOf(identifier), userId: user.id });
   } catch (error) {
-    if (!(error instanceof TooManyRequests && error.code === 'code-cooldown')) throw error;
+    if (!(error instanceof RateLimited && error.code === 'code-cooldown')) throw error;
   }
 }
 
@@ -208,10 +209,10 @@ export async function changePassword(
   }
   if (!(await verifyPassword(currentHash, input.currentPassword))) {
     throw new Invalid('invalid-password', 'The current password is wrong.', {
-      errors: [{ path: 'body.currentPassword', message: 'wrong password' }],
+      fields: [{ path: 'currentPassword', message: 'wrong password' }],
     });
   }
-  checkPasswordPolicy(input.newPassword, user, 'body.newPassword');
+  checkPasswordPolicy(input.newPassword, user, 'newPassword');
   const passwordHash = await hashPassword(input.newPassword);
   await withTransaction(ctx, async (tx) => {
     // Only over the hash just checked: a reset in between (which ended this session) wins.

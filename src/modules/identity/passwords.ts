@@ -1,5 +1,5 @@
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
-import { Invalid } from '../../platform/http/errors.ts';
+import { Invalid } from '../../platform/core/errors.ts';
 import commonPasswords from './common-passwords.json' with { type: 'json' };
 
 /**
@@ -47,11 +47,11 @@ export async function verifyPassword(stored: string | null, password: string): P
 export function checkPasswordPolicy(
   password: string,
   account: { email?: string | null; phone?: string | null },
-  field = 'body.password',
+  field = 'password',
 ): void {
   const problem = passwordProblem(password, account);
   if (problem) {
-    throw new Invalid('weak-password', problem, { errors: [{ path: field, message: problem }] });
+    throw new Invalid('weak-password', problem, { fields: [{ path: field, message: problem }] });
   }
 }
 

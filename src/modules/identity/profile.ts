@@ -1,11 +1,11 @@
 import { and, desc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { Conflict, NotFound } from '../../platform/core/errors.ts';
+import { isRole, type Role, requireActor } from '../../platform/core/permissions.ts';
 import { type Executor, isUniqueViolation } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
-import { isRole, type Role, requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Conflict, NotFound } from '../../platform/http/errors.ts';
 import { markVerified, VETTED_ROLES } from './account.ts';
 import { type AvatarView, avatarOf } from './avatar.ts';
 import { CODE_MAX_ATTEMPTS, consumeCode, sendCode, wrongCode } from './codes.ts';
@@ -103,7 +103,7 @@ const identifierOf = (field: ContactField, value: string): Identifier =>
 
 const contactTaken = (field: ContactField) =>
   new Conflict('contact-taken', `Another account already uses this ${field}.`, {
-    errors: [{ path: `body.${field}`, message: 'already used by another account' }],
+    fields: [{ path: field, message: 'already used by another account' }],
   });
 
 /**

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { ROLES } from '../../platform/http/auth.ts';
+import { ROLES } from '../../platform/core/permissions.ts';
 import { MAX_PASSWORD_LENGTH } from './passwords.ts';
 import { ACCESS_TOKEN_TTL_SECONDS } from './tokens.ts';
 

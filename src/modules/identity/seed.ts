@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
-import type { Role } from '../../platform/http/auth.ts';
-import type { Actor, Ctx } from '../../platform/http/context.ts';
-import { Conflict } from '../../platform/http/errors.ts';
+import type { Actor, Ctx } from '../../platform/core/context.ts';
+import { Conflict } from '../../platform/core/errors.ts';
+import type { Role } from '../../platform/core/permissions.ts';
 import { userRoles, users } from './tables.ts';
 import { byRoleOrder } from './users.ts';
 

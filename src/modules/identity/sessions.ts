@@ -1,9 +1,9 @@
 import { and, desc, eq, isNull, ne, sql } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { NotFound, Unauthenticated } from '../../platform/core/errors.ts';
+import { requireActor } from '../../platform/core/permissions.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
-import { requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { NotFound, Unauthorized } from '../../platform/http/errors.ts';
 import { refreshTokens, sessions, users } from './tables.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, randomToken, signAccessToken, tokenHash } from './tokens.ts';
 import { findUser, grantedRoles, toUserView, type UserRow, type UserView } from './users.ts';
@@ -29,7 +29,7 @@ async function issueRefreshToken(ctx: Ctx, sessionId: string): Promise<string> {
   const token = randomToken();
   await ctx.db.insert(refreshTokens).values({
     sessionId,
-    tokenHash: tokenHash(token),
+    tokenHash: await tokenHash(token),
     expiresAt: new Date(Date.now() + REFRESH_TOKEN_TTL_DAYS * 86_400_000),
   });
   return token;
@@ -78,7 +78,7 @@ export function signIn(ctx: Ctx, user: UserRow, method: string): Promise<Tokens>
 }
 
 const invalidRefresh = () =>
-  new Unauthorized('The refresh token is not valid; sign in again.', 'invalid-refresh-token');
+  new Unauthenticated('The refresh token is not valid; sign in again.', 'invalid-refresh-token');
 
 /**
  * Spends `refreshToken` and returns a new pair on the same session. A token spent before is a
@@ -86,7 +86,7 @@ const invalidRefresh = () =>
  * revoked, the event audited, and the caller refused.
  */
 export async function refreshSession(ctx: Ctx, refreshToken: string): Promise<Tokens> {
-  const hash = tokenHash(refreshToken);
+  const hash = await tokenHash(refreshToken);
   const [found] = await ctx.db
     .select({
       id: refreshTokens.id,
@@ -130,7 +130,7 @@ export async function refreshSession(ctx: Ctx, refreshToken: string): Promise<To
   });
   if (outcome === 'reused') {
     await forgetSessions(ctx, { sessionId: found.sessionId });
-    throw new Unauthorized(
+    throw new Unauthenticated(
       'This refresh token was already used; the session is ended. Sign in again.',
       'refresh-token-reused',
     );

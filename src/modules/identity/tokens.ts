@@ -1,7 +1,14 @@
-import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose';
 import type { Config } from '../../config.ts';
-import { Unauthorized } from '../../platform/http/errors.ts';
+import { Unauthenticated } from '../../platform/core/errors.ts';
+import {
+  constantTimeEqual,
+  hmacSha256,
+  randomBytes,
+  randomInt,
+  sha256,
+  toBase64Url,
+} from '../../platform/crypto.ts';
 
 /**
  * Access tokens: HS256 JWTs naming the user (`sub`), their roles and their session (`sid`),
@@ -22,17 +29,17 @@ export interface AccessClaims {
 }
 
 /** A key's public name: a digest of the secret, never the secret. */
-export function keyId(secret: string): string {
-  return createHash('sha256').update(`mercato-kid:${secret}`).digest('base64url').slice(0, 16);
+export async function keyId(secret: string): Promise<string> {
+  return toBase64Url(await sha256(`mercato-kid:${secret}`)).slice(0, 16);
 }
 
-export function signAccessToken(
+export async function signAccessToken(
   config: Pick<Config, 'jwtSecret'>,
   claims: AccessClaims,
   ttlSeconds = ACCESS_TOKEN_TTL_SECONDS,
 ): Promise<string> {
   return new SignJWT({ roles: [...claims.roles], sid: claims.sessionId })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: keyId(config.jwtSecret) })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: await keyId(config.jwtSecret) })
     .setSubject(claims.userId)
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
@@ -41,9 +48,9 @@ export function signAccessToken(
     .sign(encoder.encode(config.jwtSecret));
 }
 
-const invalid = () => new Unauthorized('The access token is not valid.', 'invalid-token');
+const invalid = () => new Unauthenticated('The access token is not valid.', 'invalid-token');
 
-/** The claims of a token this API signed; Unauthorized if expired, forged or malformed. */
+/** The claims of a token this API signed; Unauthenticated if expired, forged or malformed. */
 export async function verifyAccessToken(
   config: Pick<Config, 'jwtSecret' | 'jwtPreviousSecrets'>,
   token: string,
@@ -54,7 +61,9 @@ export async function verifyAccessToken(
   } catch {
     throw invalid();
   }
-  const secret = [config.jwtSecret, ...config.jwtPreviousSecrets].find((s) => keyId(s) === kid);
+  const secrets = [config.jwtSecret, ...config.jwtPreviousSecrets];
+  const ids = await Promise.all(secrets.map(keyId));
+  const secret = secrets[ids.indexOf(kid as string)];
   if (!secret) throw invalid();
   try {
     const { payload } = await jwtVerify(token, encoder.encode(secret), {
@@ -70,7 +79,7 @@ export async function verifyAccessToken(
     return { userId: payload.sub, roles, sessionId: payload.sid };
   } catch (error) {
     if (error instanceof errors.JWTExpired) {
-      throw new Unauthorized('The access token has expired; refresh it.', 'token-expired');
+      throw new Unauthenticated('The access token has expired; refresh it.', 'token-expired');
     }
     throw invalid();
   }
@@ -78,31 +87,29 @@ export async function verifyAccessToken(
 
 /** An unguessable token for refresh tokens, magic links and OAuth state: 256 bits. */
 export function randomToken(): string {
-  return randomBytes(32).toString('base64url');
+  return toBase64Url(randomBytes(32));
 }
 
 /** How high-entropy tokens are stored: a plain SHA-256 is enough for 256 random bits. */
-export function tokenHash(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+export async function tokenHash(token: string): Promise<string> {
+  return toBase64Url(await sha256(token));
 }
 
 /**
  * How short codes are stored: keyed with the server secret and bound to their purpose and
  * destination, so a leaked table cannot be brute-forced without the key.
  */
-export function codeHash(secret: string, parts: readonly string[], code: string): string {
-  return createHmac('sha256', `mercato-code:${secret}`)
-    .update([...parts, code].join('\u0000'))
-    .digest('base64url');
+export async function codeHash(
+  secret: string,
+  parts: readonly string[],
+  code: string,
+): Promise<string> {
+  return toBase64Url(await hmacSha256(`mercato-code:${secret}`, [...parts, code].join('\u0000')));
 }
 
-export function sameHash(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
+export const sameHash = constantTimeEqual;
 
 /** A six-digit code, uniformly drawn. */
 export function sixDigitCode(): string {
-  return String(randomInt(0, 1_000_000)).padStart(6, '0');
+  return String(randomInt(1_000_000)).padStart(6, '0');
 }

@@ -1,8 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import type { z } from 'zod';
+import { NotFound } from '../../platform/core/errors.ts';
+import { isRole, ROLES, type Role } from '../../platform/core/permissions.ts';
 import type { Executor } from '../../platform/db/client.ts';
-import { isRole, ROLES, type Role } from '../../platform/http/auth.ts';
-import { NotFound } from '../../platform/http/errors.ts';
 import type { User } from './schemas.ts';
 import { type Channel, type ROLE_STATUSES, userRoles, users } from './tables.ts';
 

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Ctx } from '../../platform/core/context.ts';
+import type { Page, PageInput } from '../../platform/core/paging.ts';
 import type { Executor } from '../../platform/db/client.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import type { Page, PageInput } from '../../platform/http/pagination.ts';
 import { newestListings } from './listings.ts';
 import { listings } from './tables.ts';
 import type { ListingSummaryView } from './views.ts';

@@ -31,15 +31,6 @@ export const listingArchived = defineEvent(
   z.object({ ...listingRef, by: z.uuid() }),
 );
 
-/** Photos stored and committed: their variants are made from here, never before the commit. */
-export const listingPhotosAdded = defineEvent(
-  'listing.photos_added',
-  z.object({
-    ...listingRef,
-    photos: z.array(z.object({ photoId: z.uuid(), key: z.string() })),
-  }),
-);
-
 /** Publishing went to review: the rules that fired say why. */
 export const listingReviewRequested = defineEvent(
   'listing.review_requested',

@@ -1,8 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import type { z } from 'zod';
-import { requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { keysetPage, type Page, type PageInput } from '../../platform/http/pagination.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { keysetPage, type Page, type PageInput } from '../../platform/core/paging.ts';
+import { requireActor } from '../../platform/core/permissions.ts';
 import { visibleListing } from './listings.ts';
 import type { FavoriteItem } from './schemas.ts';
 import { favorites, listings } from './tables.ts';
@@ -39,14 +39,13 @@ type SavedRow = Listed & { savedAt: Date };
  */
 export async function listFavorites(ctx: Ctx, page: PageInput): Promise<Page<FavoriteView>> {
   const { userId } = requireActor(ctx);
-  const result = await keysetPage<SavedRow>({
+  const result = await keysetPage<SavedRow>(ctx, {
     scope: 'favorites:saved-desc',
     keys: [
       { column: favorites.createdAt, direction: 'desc', value: (r) => r.savedAt },
       { column: favorites.listingId, direction: 'desc', value: (r) => r.id },
     ],
     page,
-    secret: ctx.config.jwtSecret,
     fetch: ({ where, orderBy, limit }) =>
       ctx.db
         .select({ ...listingColumns, savedAt: favorites.createdAt })

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
+import { CITIES, cityNamed } from '../../platform/demo/cities.ts';
 import { pick, type Random } from '../../platform/demo/random.ts';
-import { CITIES, cityNamed } from './generate/cities.ts';
 import { propertyListing } from './generate/properties.ts';
 import { vehicleListing } from './generate/vehicles.ts';
 import { columnsOf } from './listings.ts';
@@ -9,7 +9,6 @@ import type { listings } from './tables.ts';
 import type { ListingKind, Purpose } from './vocabulary.ts';
 
 export { seededRandom } from '../../platform/demo/random.ts';
-export { CITIES, minorUnits } from './generate/cities.ts';
 
 /**
  * Plausible listings in the four demo cities: the demo data and the bulk loader (`make seed
@@ -25,7 +24,7 @@ export interface ListingShape {
 
 /** A listing as a lister would send it to POST /listings; `shape` fixes what it must be. */
 export function generateListing(random: Random, shape: ListingShape = {}): ListingInput {
-  const city = (shape.city ? cityNamed(shape.city) : undefined) ?? pick(random, CITIES);
+  const city = shape.city ? cityNamed(shape.city) : pick(random, CITIES);
   const place = { city, neighbourhood: pick(random, city.neighbourhoods) };
   const kind = shape.kind ?? (random() < 0.65 ? 'property' : 'vehicle');
   const purpose =

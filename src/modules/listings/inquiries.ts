@@ -1,12 +1,12 @@
 import { z } from '@hono/zod-openapi';
 import { and, eq, getTableColumns } from 'drizzle-orm';
+import type { Ctx } from '../../platform/core/context.ts';
+import { Invalid, NotFound } from '../../platform/core/errors.ts';
+import { text } from '../../platform/core/fields.ts';
+import { keysetPage, type Page, type PageInput } from '../../platform/core/paging.ts';
+import { requireActor } from '../../platform/core/permissions.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
-import { requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Invalid, NotFound } from '../../platform/http/errors.ts';
-import { text } from '../../platform/http/fields.ts';
-import { keysetPage, type Page, type PageInput } from '../../platform/http/pagination.ts';
 import { Phone } from '../identity/index.ts';
 import { inquiryCreated } from './events.ts';
 import { visibleListing } from './listings.ts';
@@ -99,7 +99,7 @@ export async function createInquiry(
   const senderId = ctx.actor?.userId ?? null;
   if (!senderId && !input.email) {
     throw new Invalid('email-required', 'Without signing in, give an email to be answered at.', {
-      errors: [{ path: 'body.email', message: 'required when not signed in' }],
+      fields: [{ path: 'email', message: 'required when not signed in' }],
     });
   }
   return withTransaction(ctx, async (tx) => {
@@ -139,14 +139,13 @@ export async function listInquiries(
 ): Promise<Page<InquiryView>> {
   const { userId } = requireActor(ctx);
   const owner = filter.box === 'received' ? inquiries.recipientId : inquiries.senderId;
-  const result = await keysetPage<InquiryWithTitle>({
+  const result = await keysetPage<InquiryWithTitle>(ctx, {
     scope: `inquiries:${filter.box}:${filter.status ?? 'all'}`,
     keys: [
       { column: inquiries.createdAt, direction: 'desc', value: (r) => r.createdAt },
       { column: inquiries.id, direction: 'desc', value: (r) => r.id },
     ],
     page,
-    secret: ctx.config.jwtSecret,
     fetch: ({ where, orderBy, limit }) =>
       ctx.db
         .select(withTitle)

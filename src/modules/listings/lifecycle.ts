@@ -1,11 +1,11 @@
 import { and, eq, gt, inArray, isNull, lte } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { Conflict, NotFound } from '../../platform/core/errors.ts';
+import { requireActor } from '../../platform/core/permissions.ts';
 import { inBatches } from '../../platform/db/batches.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
-import { requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Conflict, NotFound } from '../../platform/http/errors.ts';
 import { listingExpiring, listingFeatured, listingRenewed } from './events.ts';
 import {
   assertNotArchived,

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { createUser, type SignedIn, signedInUser, signIn } from '../../../test/factories.ts';
 import type { TestApp } from '../../../test/harness.ts';
-import type { Role } from '../../platform/http/auth.ts';
+import type { Role } from '../../platform/core/permissions.ts';
 import { userRoles } from '../identity/tables.ts';
 import type { ListingSummaryView, ListingView } from './views.ts';
 

@@ -4,8 +4,8 @@ import { type SignedIn, signedInUser } from '../../../test/factories.ts';
 import { createTestApp, expectInvalid, expectProblem, problemOf } from '../../../test/harness.ts';
 import { securityCases } from '../../../test/security.ts';
 import { auditLog } from '../../platform/audit/tables.ts';
+import type { Role } from '../../platform/core/permissions.ts';
 import { outboxEvents } from '../../platform/events/tables.ts';
-import type { Role } from '../../platform/http/auth.ts';
 import {
   type Body,
   createActive,

@@ -1,13 +1,18 @@
 import { and, eq, type SQL } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import {
+  Conflict,
+  Forbidden,
+  invalidFields,
+  NotFound,
+  zodFields,
+} from '../../platform/core/errors.ts';
+import { keysetPage, type Page, type PageInput } from '../../platform/core/paging.ts';
+import { can, requireActor } from '../../platform/core/permissions.ts';
 import type { Executor } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
-import { can, requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Conflict, Forbidden, NotFound } from '../../platform/http/errors.ts';
-import { keysetPage, type Page, type PageInput } from '../../platform/http/pagination.ts';
-import { validationFailed } from '../../platform/http/router.ts';
 import { pendingRoles } from '../identity/index.ts';
 import {
   listingArchived,
@@ -92,7 +97,7 @@ function inputOf(view: ListingView): Record<string, unknown> {
 
 async function mayList(ctx: Ctx): Promise<boolean> {
   const actor = requireActor(ctx);
-  if (can(actor, 'listings.create')) return true;
+  if (can(ctx, 'listings.create')) return true;
   const pending = await pendingRoles(ctx.db, actor.userId);
   return pending.includes('agent') || pending.includes('broker');
 }
@@ -115,7 +120,7 @@ export async function createListing(ctx: Ctx, input: ListingInput): Promise<List
 
 /** Whether the caller may see the listing whatever its status. */
 function seesEverything(ctx: Ctx, row: Listed): boolean {
-  return ctx.actor?.userId === row.ownerId || can(ctx.actor, 'listings.review');
+  return ctx.actor?.userId === row.ownerId || can(ctx, 'listings.review');
 }
 
 async function findListing(db: Executor, id: string, lock = false): Promise<Listed | undefined> {
@@ -151,8 +156,8 @@ export async function getListing(ctx: Ctx, id: string): Promise<ListingView> {
 export async function listingToChange(ctx: Ctx, id: string): Promise<Listed> {
   const actor = requireActor(ctx);
   const row = await lockedListing(ctx, id);
-  if (row.ownerId === actor.userId || can(actor, 'listings.manage')) return row;
-  if (isPublicStatus(row.status) || can(actor, 'listings.review')) throw new Forbidden();
+  if (row.ownerId === actor.userId || can(ctx, 'listings.manage')) return row;
+  if (isPublicStatus(row.status) || can(ctx, 'listings.review')) throw new Forbidden();
   throw new NotFound('listing');
 }
 
@@ -196,7 +201,7 @@ export async function updateListing(
     // Turning a rent into a sale drops the period without being told to.
     if (rest.purpose === 'sale' && rest.rentPeriod === undefined) merged.rentPeriod = null;
     const parsed = ListingCreate.safeParse(merged);
-    if (!parsed.success) throw validationFailed('body', parsed.error);
+    if (!parsed.success) throw invalidFields(zodFields(parsed.error));
     const [updated] = await tx.db
       .update(listings)
       .set(columnsOf(parsed.data))
@@ -219,7 +224,7 @@ export async function updateListing(
 class ConflictingKind extends Conflict {
   constructor(field: string, kind: string) {
     super('kind-mismatch', `This listing is a ${kind}; it has no ${field} attributes.`, {
-      errors: [{ path: `body.${field}`, message: `a ${kind} has no ${field} attributes` }],
+      fields: [{ path: field, message: `a ${kind} has no ${field} attributes` }],
     });
   }
 }
@@ -288,7 +293,7 @@ export async function publishListing(ctx: Ctx, id: string): Promise<ListingView>
         `A listing that is ${row.status.replace('_', ' ')} cannot be published.`,
       );
     }
-    const flags = can(requireActor(tx), 'listings.manage') ? [] : await reviewFlags(tx, row);
+    const flags = can(tx, 'listings.manage') ? [] : await reviewFlags(tx, row);
     if (flags.length === 0) return listingView(tx.db, tx.storage, await goLive(tx, row));
     const updated = await moveTo(tx, row, 'pending_review', {
       reviewFlags: flags,
@@ -361,14 +366,13 @@ export async function newestListings(
   where: SQL | undefined,
   page: PageInput,
 ): Promise<Page<ListingSummaryView>> {
-  const result = await keysetPage<Listed>({
+  const result = await keysetPage<Listed>(ctx, {
     scope,
     keys: [
       { column: listings.createdAt, direction: 'desc', value: (r) => r.createdAt },
       { column: listings.id, direction: 'desc', value: (r) => r.id },
     ],
     page,
-    secret: ctx.config.jwtSecret,
     fetch: ({ where: after, orderBy, limit }) =>
       ctx.db
         .select(listingColumns)

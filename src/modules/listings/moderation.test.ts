@@ -7,10 +7,10 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createUser, type SignedIn, signedInUser, signIn } from '../../../test/factories.ts';
 import { createTestApp } from '../../../test/harness.ts';
+import type { Ctx } from '../../platform/core/context.ts';
 import { selectRows } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { outboxEvents } from '../../platform/events/tables.ts';
-import type { Ctx } from '../../platform/http/context.ts';
 import { users } from '../identity/tables.ts';
 import {
   type Body,
@@ -218,7 +218,7 @@ describe('duplicate_photo', () => {
     const photos = await t.database.db
       .select({ sha256: listingPhotos.sha256 })
       .from(listingPhotos)
-      .where(eq(listingPhotos.listingId, listing.id));
+      .where(eq(listingPhotos.ownerId, listing.id));
     const digest = Buffer.from(await crypto.subtle.digest('SHA-256', bytes)).toString('hex');
     expect(photos).toEqual([{ sha256: digest }]);
   });

@@ -1,7 +1,7 @@
 import { and, count, eq, gt, inArray, ne, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { can } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { can } from '../../platform/core/permissions.ts';
 import { accountStanding, pendingRoles } from '../identity/index.ts';
 import { descriptionDigest, listingPhotos, listings } from './tables.ts';
 import type { Listed } from './views.ts';
@@ -69,7 +69,7 @@ export const unverifiedAccount: Rule = {
 export const unverifiedProfessional: Rule = {
   name: 'unverified_professional',
   async check(ctx, listing) {
-    if (ctx.actor && can(ctx.actor, 'listings.create')) return null;
+    if (can(ctx, 'listings.create')) return null;
     const pending = await pendingRoles(ctx.db, listing.ownerId);
     const role = pending.find((r) => r === 'agent' || r === 'broker');
     return role ? `The ${role} role still waits for its KYC check.` : null;
@@ -100,11 +100,11 @@ export const duplicatePhoto: Rule = {
   async check(ctx, listing) {
     const other = alias(listingPhotos, 'other');
     const [copy] = await ctx.db
-      .select({ listingId: other.listingId })
+      .select({ listingId: other.ownerId })
       .from(listingPhotos)
       .innerJoin(other, eq(other.sha256, listingPhotos.sha256))
-      .innerJoin(listings, eq(listings.id, other.listingId))
-      .where(and(eq(listingPhotos.listingId, listing.id), ne(listings.ownerId, listing.ownerId)))
+      .innerJoin(listings, eq(listings.id, other.ownerId))
+      .where(and(eq(listingPhotos.ownerId, listing.id), ne(listings.ownerId, listing.ownerId)))
       .limit(1);
     return copy ? `The same photo is on another account's listing ${copy.listingId}.` : null;
   },

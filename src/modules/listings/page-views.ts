@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
-import type { Ctx } from '../../platform/http/context.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { hmacSha256, toHex } from '../../platform/crypto.ts';
 import { listingViews } from './tables.ts';
 import { isPublicStatus, type ListingStatus } from './vocabulary.ts';
 
@@ -12,12 +12,13 @@ export const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
  * A user by id; a guest by their address and user agent, hashed under a server key. The day
  * goes into the hash too, so a guest's views on different days cannot be linked together.
  */
-function viewerOf(ctx: Ctx, day: string): string {
+async function viewerOf(ctx: Ctx, day: string): Promise<string> {
   if (ctx.actor) return `u:${ctx.actor.userId}`;
-  const digest = createHmac('sha256', `mercato-views:${ctx.config.jwtSecret}`)
-    .update(`${day}\n${ctx.client?.ip ?? ''}\n${ctx.client?.userAgent ?? ''}`)
-    .digest('hex');
-  return `g:${digest.slice(0, 32)}`;
+  const digest = await hmacSha256(
+    `mercato-views:${ctx.config.jwtSecret}`,
+    `${day}\n${ctx.client?.ip ?? ''}\n${ctx.client?.userAgent ?? ''}`,
+  );
+  return `g:${toHex(digest).slice(0, 32)}`;
 }
 
 /**
@@ -35,7 +36,7 @@ export async function recordView(
   try {
     await ctx.db
       .insert(listingViews)
-      .values({ listingId: listing.id, day, viewer: viewerOf(ctx, day) })
+      .values({ listingId: listing.id, day, viewer: await viewerOf(ctx, day) })
       .onConflictDoNothing();
   } catch (error) {
     ctx.log.warn({ err: error, listingId: listing.id }, 'could not record a listing view');

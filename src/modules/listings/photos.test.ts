@@ -11,12 +11,18 @@ import { createTestApp, expectInvalid, expectProblem, problemOf } from '../../..
 import { securityCases } from '../../../test/security.ts';
 import { auditLog } from '../../platform/audit/tables.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
+import { EventBus } from '../../platform/events/events.ts';
 import { outboxEvents } from '../../platform/events/tables.ts';
 import { createJobs } from '../../platform/jobs/index.ts';
 import { startWorker } from '../../platform/services.ts';
-import { type Storage, variantKey } from '../../platform/storage/index.ts';
+import {
+  RECORD_VARIANTS_JOB,
+  registerImageHolders,
+  type Storage,
+  variantKey,
+} from '../../platform/storage/index.ts';
 import { createActive, createDraft, lister, propertyBody } from './listings.test-support.ts';
-import { addPhotos, PHOTO_VARIANT_JOB, registerPhotoJobs } from './photos.ts';
+import { addPhotos, listingPhotoHolder } from './photos.ts';
 import type { ListingView, PhotoView } from './views.ts';
 import { MAX_PHOTOS } from './vocabulary.ts';
 
@@ -395,14 +401,20 @@ describe('photo variants', () => {
     };
     const { log } = t.ctx();
     const jobs = createJobs({ prefix: 'photos-test:', log, concurrency: 1 });
-    registerPhotoJobs(jobs, { db: t.database.db, storage: racing, log });
+    registerImageHolders(jobs, new EventBus(), { db: t.database.db, storage: racing }, [
+      listingPhotoHolder,
+    ]);
     let finished!: () => void;
     const done = new Promise<void>((resolve) => {
       finished = resolve;
     });
     jobs.register('photos-test.after', async () => finished());
 
-    const jobId = await jobs.enqueue(PHOTO_VARIANT_JOB, { imageId: uuidv7(), key });
+    const jobId = await jobs.enqueue(RECORD_VARIANTS_JOB, {
+      holder: listingPhotoHolder.name,
+      imageId: uuidv7(),
+      key,
+    });
     // One job at a time, in order: this one runs once the variants job is over.
     await jobs.enqueue('photos-test.after', {});
     await jobs.start();

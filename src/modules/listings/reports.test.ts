@@ -43,7 +43,7 @@ const eventsOf = (listingId: string, names: string[]) =>
     .orderBy(asc(outboxEvents.occurredAt), asc(outboxEvents.id));
 
 const reportsOf = (listingId: string) =>
-  t.database.db.select().from(listingReports).where(eq(listingReports.listingId, listingId));
+  t.database.db.select().from(listingReports).where(eq(listingReports.subjectId, listingId));
 
 const users = (n: number) => Promise.all(Array.from({ length: n }, () => signedInUser(t)));
 

@@ -1,9 +1,14 @@
-import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import type { Ctx } from '../../platform/core/context.ts';
+import { Invalid, NotFound } from '../../platform/core/errors.ts';
+import { requireActor } from '../../platform/core/permissions.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
-import { requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Conflict, Invalid, NotFound } from '../../platform/http/errors.ts';
+import {
+  fileReport,
+  openReportsByReason,
+  type Reports,
+  type ReportView,
+} from '../../platform/reports/reports.ts';
 import { listingReported, listingReviewRequested } from './events.ts';
 import { lockedListing, moveTo } from './listings.ts';
 import { listingReports } from './tables.ts';
@@ -22,26 +27,12 @@ export interface ReportInput {
   text?: string | null | undefined;
 }
 
-export interface ReportView {
-  id: string;
-  reason: ReportReason;
-  text: string | null;
-  createdAt: string;
-}
-
-/** Open reports of the listing by reason, most reported first. */
-async function openReportsOf(ctx: Ctx, listingId: string) {
-  return ctx.db
-    .select({ reason: listingReports.reason, n: count() })
-    .from(listingReports)
-    .where(and(eq(listingReports.listingId, listingId), isNull(listingReports.resolvedAt)))
-    .groupBy(listingReports.reason)
-    .orderBy(sql`count(*) desc`, listingReports.reason);
-}
+/** Listings' reports: a reports mechanism (platform/reports) over the listing_reports table. */
+export const listingReportsOf: Reports = { table: listingReports, subject: 'listing' };
 
 /** Sends the listing to review once enough users have reported it. */
 async function reviewIfReportedEnough(ctx: Ctx, row: Listed): Promise<void> {
-  const byReason = await openReportsOf(ctx, row.id);
+  const byReason = await openReportsByReason(ctx.db, listingReportsOf, row.id);
   // One open report per user and listing (listing_reports_open): the reports count the users.
   const reporters = byReason.reduce((sum, { n }) => sum + n, 0);
   if (reporters < ctx.config.listings.reportsThreshold) return;
@@ -61,7 +52,7 @@ export async function reportListing(
   ctx: Ctx,
   listingId: string,
   input: ReportInput,
-): Promise<ReportView> {
+): Promise<ReportView<ReportReason>> {
   const { userId } = requireActor(ctx);
   return withTransaction(ctx, async (tx) => {
     // Locked: reports of one listing (and moderators' decisions on it) queue up.
@@ -70,38 +61,17 @@ export async function reportListing(
     if (row.ownerId === userId) {
       throw new Invalid('own-listing', 'You cannot report your own listing.');
     }
-    const [report] = await tx.db
-      .insert(listingReports)
-      .values({ listingId, reporterId: userId, reason: input.reason, text: input.text || null })
-      .onConflictDoNothing({
-        target: [listingReports.listingId, listingReports.reporterId],
-        where: isNull(listingReports.resolvedAt),
-      })
-      .returning();
-    if (!report) {
-      throw new Conflict(
-        'already-reported',
-        'You have reported this listing already; a moderator will look at it.',
-      );
-    }
+    const report = await fileReport(tx, listingReportsOf, {
+      subjectId: listingId,
+      reporterId: userId,
+      reason: input.reason,
+      text: input.text,
+    });
     await publish(tx, listingReported, {
       aggregateId: listingId,
-      payload: { listingId, ownerId: row.ownerId, reportId: report.id, reason: report.reason },
+      payload: { listingId, ownerId: row.ownerId, reportId: report.id, reason: input.reason },
     });
     await reviewIfReportedEnough(tx, row);
-    return {
-      id: report.id,
-      reason: report.reason,
-      text: report.text,
-      createdAt: report.createdAt.toISOString(),
-    };
+    return report;
   });
-}
-
-/** A moderator decided: the open reports are answered and no longer count. */
-export async function resolveReports(ctx: Ctx, listingId: string, now = new Date()) {
-  await ctx.db
-    .update(listingReports)
-    .set({ resolvedAt: now })
-    .where(and(eq(listingReports.listingId, listingId), isNull(listingReports.resolvedAt)));
 }

@@ -89,7 +89,7 @@ const openReportsOf = (listingId: string) =>
   t.database.db
     .select()
     .from(listingReports)
-    .where(and(eq(listingReports.listingId, listingId), isNull(listingReports.resolvedAt)));
+    .where(and(eq(listingReports.subjectId, listingId), isNull(listingReports.resolvedAt)));
 
 async function reportBy(n: number, listingId: string) {
   for (let i = 0; i < n; i++) {
@@ -261,7 +261,7 @@ describe('POST /admin/listings/{id}/approve', () => {
     const [row] = await t.database.db
       .select({ resolvedAt: listingReports.resolvedAt })
       .from(listingReports)
-      .where(eq(listingReports.listingId, listing.id))
+      .where(eq(listingReports.subjectId, listing.id))
       .limit(1);
     expect(row?.resolvedAt).toBeInstanceOf(Date);
   });

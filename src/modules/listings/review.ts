@@ -1,15 +1,16 @@
-import { and, count, eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { Conflict, Forbidden } from '../../platform/core/errors.ts';
+import { keysetPage, type Page, type PageInput } from '../../platform/core/paging.ts';
+import { can, requireActor } from '../../platform/core/permissions.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
-import { can, requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Conflict, Forbidden } from '../../platform/http/errors.ts';
-import { keysetPage, type Page, type PageInput } from '../../platform/http/pagination.ts';
+import { openReportCounts, resolveReports } from '../../platform/reports/reports.ts';
 import { listingApproved, listingRejected } from './events.ts';
 import { goLive, lockedListing, moveTo } from './listings.ts';
-import { resolveReports } from './reports.ts';
-import { listingReports, listings } from './tables.ts';
+import { listingReportsOf } from './reports.ts';
+import { listings } from './tables.ts';
 import {
   type Listed,
   type ListingSummaryView,
@@ -27,31 +28,19 @@ export type AdminListingView = ListingSummaryView & {
   openReports: number;
 };
 
-/** Open reports per listing, for a page of them. */
-async function openReportCounts(ctx: Ctx, ids: string[]): Promise<Map<string, number>> {
-  if (ids.length === 0) return new Map();
-  const rows = await ctx.db
-    .select({ listingId: listingReports.listingId, n: count() })
-    .from(listingReports)
-    .where(and(inArray(listingReports.listingId, ids), isNull(listingReports.resolvedAt)))
-    .groupBy(listingReports.listingId);
-  return new Map(rows.map((r) => [r.listingId, r.n]));
-}
-
 /** Listings in a status, longest waiting first: a queue worked from its head. */
 export async function listingsForReview(
   ctx: Ctx,
   status: ListingStatus,
   page: PageInput,
 ): Promise<Page<AdminListingView>> {
-  const result = await keysetPage<Listed>({
+  const result = await keysetPage<Listed>(ctx, {
     scope: `review:${status}`,
     keys: [
       { column: listings.updatedAt, direction: 'asc', value: (r) => r.updatedAt },
       { column: listings.id, direction: 'asc', value: (r) => r.id },
     ],
     page,
-    secret: ctx.config.jwtSecret,
     fetch: ({ where, orderBy, limit }) =>
       ctx.db
         .select(listingColumns)
@@ -63,7 +52,7 @@ export async function listingsForReview(
   const ids = result.items.map((row) => row.id);
   const [summaries, reports] = await Promise.all([
     summaryViews(ctx.db, ctx.storage, result.items),
-    openReportCounts(ctx, ids),
+    openReportCounts(ctx.db, listingReportsOf, ids),
   ]);
   return {
     ...result,
@@ -83,7 +72,7 @@ export async function listingsForReview(
 async function listingToDecide(ctx: Ctx, id: string): Promise<Listed> {
   const actor = requireActor(ctx);
   const row = await lockedListing(ctx, id);
-  if (row.ownerId === actor.userId && !can(actor, 'listings.manage')) {
+  if (row.ownerId === actor.userId && !can(ctx, 'listings.manage')) {
     throw new Forbidden('Another moderator decides on your own listing.', 'own-listing');
   }
   return row;
@@ -110,7 +99,7 @@ export async function approveListing(ctx: Ctx, id: string): Promise<ListingView>
       );
     }
     const updated = await goLive(tx, row);
-    await resolveReports(tx, id);
+    await resolveReports(tx.db, listingReportsOf, id);
     const by = requireActor(tx).userId;
     await publish(tx, listingApproved, {
       aggregateId: id,
@@ -138,7 +127,7 @@ export async function rejectListing(ctx: Ctx, id: string, reason: string): Promi
       );
     }
     const updated = await moveTo(tx, row, 'rejected', { rejectionReason: reason });
-    await resolveReports(tx, id);
+    await resolveReports(tx.db, listingReportsOf, id);
     const by = requireActor(tx).userId;
     await publish(tx, listingRejected, {
       aggregateId: id,

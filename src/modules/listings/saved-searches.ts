@@ -1,14 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import { and, count, eq, gt, inArray, lt, lte, ne, sql } from 'drizzle-orm';
+import type { Ctx } from '../../platform/core/context.ts';
+import { BadInput, Invalid, NotFound } from '../../platform/core/errors.ts';
+import { text } from '../../platform/core/fields.ts';
+import { keysetPage, type Page, type PageInput } from '../../platform/core/paging.ts';
+import { requireActor } from '../../platform/core/permissions.ts';
 import { inBatches } from '../../platform/db/batches.ts';
 import { fullTextMatch } from '../../platform/db/text-search.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
-import { requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { BadRequest, Invalid, NotFound } from '../../platform/http/errors.ts';
-import { text } from '../../platform/http/fields.ts';
-import { keysetPage, type Page, type PageInput } from '../../platform/http/pagination.ts';
 import { savedSearchMatched } from './events.ts';
 import { filterConditions, listingText } from './search.ts';
 import { type Filters, SearchFilters } from './search-query.ts';
@@ -96,8 +96,8 @@ export async function saveSearch(
 ): Promise<SavedSearchView> {
   const { userId } = requireActor(ctx);
   if (input.filters.q !== undefined && !fullTextMatch(listingText, input.filters.q)) {
-    throw new BadRequest('validation-failed', 'The search needs a word.', {
-      errors: [{ path: 'body.filters.q', message: 'expected at least one letter or digit' }],
+    throw new BadInput('validation-failed', 'The search needs a word.', {
+      fields: [{ path: 'filters.q', message: 'expected at least one letter or digit' }],
     });
   }
   return withTransaction(ctx, async (tx) => {
@@ -136,14 +136,13 @@ export async function saveSearch(
 /** The caller's saved searches, newest first. */
 export async function listSavedSearches(ctx: Ctx, page: PageInput): Promise<Page<SavedSearchView>> {
   const { userId } = requireActor(ctx);
-  const result = await keysetPage<SavedSearchRow>({
+  const result = await keysetPage<SavedSearchRow>(ctx, {
     scope: 'saved-searches',
     keys: [
       { column: savedSearches.createdAt, direction: 'desc', value: (r) => r.createdAt },
       { column: savedSearches.id, direction: 'desc', value: (r) => r.id },
     ],
     page,
-    secret: ctx.config.jwtSecret,
     fetch: ({ where, orderBy, limit }) =>
       ctx.db
         .select()

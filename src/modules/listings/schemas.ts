@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { CountryCode, Money, optionalText, text } from '../../platform/http/fields.ts';
+import { CountryCode, Money, optionalText, text } from '../../platform/core/fields.ts';
 import { IMAGE_VARIANT_WIDTHS } from '../../platform/storage/index.ts';
 import { isValidVin } from './vin.ts';
 import {

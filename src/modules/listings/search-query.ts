@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { CountryCode, Currency, checkRange, text } from '../../platform/http/fields.ts';
-import { PageQuery } from '../../platform/http/pagination.ts';
+import { CountryCode, Currency, checkRange, text } from '../../platform/core/fields.ts';
+import { PageQuery } from '../../platform/core/paging.ts';
 import {
   CONDITIONS,
   FUELS,

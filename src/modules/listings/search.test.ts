@@ -361,7 +361,7 @@ describe('GET /api/v1/listings filters', () => {
   it('carries the primary photo, whatever its position', async () => {
     const car = made.car as ListingView;
     const photo = (position: number, isPrimary: boolean) => ({
-      listingId: car.id,
+      ownerId: car.id,
       key: `listings/${car.id}/${crypto.randomUUID()}.jpg`,
       contentType: 'image/jpeg',
       width: 800,

@@ -1,8 +1,8 @@
 import { and, arrayContains, eq, gte, inArray, lte, or, type SQL, sql } from 'drizzle-orm';
+import type { Ctx } from '../../platform/core/context.ts';
+import { keysetPage, type Page, queryScope, type SortKey } from '../../platform/core/paging.ts';
 import { type TextSearchable, textMatch } from '../../platform/db/text-search.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { keysetPage, type Page, queryScope, type SortKey } from '../../platform/http/pagination.ts';
 import { DEFAULT_RADIUS_KM, type Filters, type Search, type Sort } from './search-query.ts';
 import { listings } from './tables.ts';
 import { type Listed, type ListingSummaryView, listingColumns, summaryViews } from './views.ts';
@@ -135,11 +135,10 @@ export async function searchListings(ctx: Ctx, search: Search): Promise<Page<Lis
     const text = search.q ? await textMatch(tx.db, listingText, search.q, where) : undefined;
     if (text) where.push(text.match);
     const rank = text?.rank ?? sql`null::numeric`;
-    return keysetPage<Found>({
+    return keysetPage<Found>(ctx, {
       scope,
       keys: sortKeys(sort, rank, distance),
       page: search,
-      secret: ctx.config.jwtSecret,
       fetch: ({ where: after, orderBy, limit }) =>
         tx.db
           .select({

@@ -1,10 +1,10 @@
 import { getTableColumns, inArray, sql } from 'drizzle-orm';
-import sharp from 'sharp';
-import type { Actor, Ctx } from '../../platform/http/context.ts';
+import type { Actor, Ctx } from '../../platform/core/context.ts';
+import { CITIES } from '../../platform/demo/cities.ts';
 import type { BulkLoad } from '../../platform/seed.ts';
+import { imageCodec } from '../../platform/storage/index.ts';
 import { ensureSeedAccounts, type SeedAccount } from '../identity/index.ts';
 import {
-  CITIES,
   generateListing,
   generateRows,
   type ListingInsert,
@@ -91,7 +91,7 @@ async function demoPhoto(input: ListingInput, index: number): Promise<Uint8Array
     ${text}
     <text x="40" y="560" font-family="sans-serif" font-size="22" fill="#fff" fill-opacity="0.8">${escapeXml(`${input.location.city} · photo ${index + 1} · Mercato demo`)}</text>
   </svg>`;
-  return sharp(Buffer.from(svg)).jpeg({ quality: 78 }).toBuffer();
+  return (await imageCodec()).jpegOf(svg, 78);
 }
 
 const asLister = (ctx: Ctx, actor: Actor): Ctx => ({ ...ctx, actor });

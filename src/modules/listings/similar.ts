@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, ne, type SQL, sql } from 'drizzle-orm';
-import type { Ctx } from '../../platform/http/context.ts';
+import type { Ctx } from '../../platform/core/context.ts';
 import { visibleListing } from './listings.ts';
 import { listings } from './tables.ts';
 import { type Listed, type ListingSummaryView, listingColumns, summaryViews } from './views.ts';

@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { and, between, count, eq, gte, lt } from 'drizzle-orm';
-import { can, requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Invalid, NotFound } from '../../platform/http/errors.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { Invalid, NotFound } from '../../platform/core/errors.ts';
+import { can, requireActor } from '../../platform/core/permissions.ts';
 import { utcDay } from './page-views.ts';
 import { favorites, inquiries, listings, listingViews } from './tables.ts';
 
@@ -56,12 +56,12 @@ function rangeOf(query: { from?: string | undefined; to?: string | undefined }, 
   const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
   if (days < 1) {
     throw new Invalid('invalid-range', 'The range ends before it starts.', {
-      errors: [{ path: 'query.from', message: `must not be after ${to}` }],
+      fields: [{ path: 'from', message: `must not be after ${to}` }],
     });
   }
   if (days > MAX_STATS_DAYS) {
     throw new Invalid('range-too-long', `Ask for at most ${MAX_STATS_DAYS} days at once.`, {
-      errors: [{ path: 'query.from', message: `at most ${MAX_STATS_DAYS} days before ${to}` }],
+      fields: [{ path: 'from', message: `at most ${MAX_STATS_DAYS} days before ${to}` }],
     });
   }
   return { from, to, days };
@@ -80,7 +80,7 @@ export async function listingStats(
     .select({ ownerId: listings.ownerId })
     .from(listings)
     .where(eq(listings.id, listingId));
-  if (!listing || (listing.ownerId !== actor.userId && !can(actor, 'listings.manage'))) {
+  if (!listing || (listing.ownerId !== actor.userId && !can(ctx, 'listings.manage'))) {
     throw new NotFound('listing');
   }
   const viewed = await ctx.db

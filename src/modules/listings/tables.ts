@@ -17,6 +17,8 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { createdAt, id, timestampMs, timestamps } from '../../platform/db/columns.ts';
+import { oneOpenReport, reportColumns } from '../../platform/reports/reports.ts';
+import { imageColumns } from '../../platform/storage/index.ts';
 import { users } from '../identity/tables.ts';
 import {
   ALERT_FREQUENCIES,
@@ -184,34 +186,20 @@ export const listings = pgTable(
 
 export type ListingRow = typeof listings.$inferSelect;
 
-/** Variants made of a photo, by width: written by the variants job once they are stored. */
-export type PhotoVariants = Record<string, { width: number; height: number }>;
-
-/** A listing's photos in order; exactly one is primary while any exist. */
+/** A listing's photos, in order; exactly one is its primary while any exist. */
 export const listingPhotos = pgTable(
   'listing_photos',
   {
-    id: id(),
-    listingId: uuid('listing_id')
-      .notNull()
-      .references(() => listings.id, { onDelete: 'cascade' }),
-    /** The original, metadata stripped; public. */
-    key: text('key').notNull(),
-    contentType: text('content_type').notNull(),
-    width: integer('width').notNull(),
-    height: integer('height').notNull(),
-    position: integer('position').notNull(),
+    ...imageColumns('listing_id', () => listings.id),
     isPrimary: boolean('is_primary').notNull().default(false),
     alt: text('alt'),
-    variants: jsonb('variants').$type<PhotoVariants>(),
     /** SHA-256 of the bytes as uploaded: the same photo on another account's listing is flagged. */
     sha256: text('sha256'),
-    createdAt: createdAt(),
   },
   (t) => [
-    index('listing_photos_listing').on(t.listingId, t.position),
+    index('listing_photos_listing').on(t.ownerId, t.position),
     index('listing_photos_sha256').on(t.sha256),
-    uniqueIndex('listing_photos_one_primary').on(t.listingId).where(sql`${t.isPrimary}`),
+    uniqueIndex('listing_photos_one_primary').on(t.ownerId).where(sql`${t.isPrimary}`),
   ],
 );
 
@@ -287,24 +275,14 @@ export const listingViews = pgTable(
 /** A user's report of a listing; one per user and listing while it is open. */
 export const listingReports = pgTable(
   'listing_reports',
-  {
-    id: id(),
-    listingId: uuid('listing_id')
-      .notNull()
-      .references(() => listings.id, { onDelete: 'cascade' }),
-    reporterId: uuid('reporter_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    reason: text('reason', { enum: REPORT_REASONS }).notNull(),
-    text: text('text'),
-    /** Set when a moderator decides on the listing: the report no longer counts. */
-    resolvedAt: timestampMs('resolved_at'),
-    createdAt: createdAt(),
-  },
+  reportColumns(
+    'listing_id',
+    () => listings.id,
+    () => users.id,
+    REPORT_REASONS,
+  ),
   (t) => [
-    uniqueIndex('listing_reports_open')
-      .on(t.listingId, t.reporterId)
-      .where(sql`${t.resolvedAt} is null`),
+    oneOpenReport('listing_reports_open', t),
     index('listing_reports_created').on(t.createdAt, t.id),
   ],
 );

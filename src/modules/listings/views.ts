@@ -2,7 +2,7 @@ import { and, asc, eq, getTableColumns, inArray } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Executor } from '../../platform/db/client.ts';
 import type { Storage } from '../../platform/storage/index.ts';
-import { variantKey } from '../../platform/storage/index.ts';
+import { imageLinks } from '../../platform/storage/index.ts';
 import type { Listing, ListingSummary, Photo } from './schemas.ts';
 import { type ListingRow, listingPhotos, listings, type PhotoRow } from './tables.ts';
 
@@ -23,13 +23,10 @@ export type Listed = Omit<ListingRow, 'search' | 'searchText' | 'place'>;
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 export async function photoView(storage: Storage, row: PhotoRow): Promise<PhotoView> {
-  const variants: Record<string, string> = {};
-  for (const [width, made] of Object.entries(row.variants ?? {})) {
-    variants[width] = await storage.url(variantKey(row.key, made.width));
-  }
+  const { url, variants } = await imageLinks(storage, row);
   return {
     id: row.id,
-    url: await storage.url(row.key),
+    url,
     width: row.width,
     height: row.height,
     alt: row.alt,
@@ -110,7 +107,7 @@ export async function photosOf(db: Executor, listingId: string): Promise<PhotoRo
   return db
     .select()
     .from(listingPhotos)
-    .where(eq(listingPhotos.listingId, listingId))
+    .where(eq(listingPhotos.ownerId, listingId))
     .orderBy(asc(listingPhotos.position), asc(listingPhotos.id));
 }
 
@@ -142,8 +139,8 @@ export async function summaryViews(
       : await db
           .select()
           .from(listingPhotos)
-          .where(and(inArray(listingPhotos.listingId, ids), eq(listingPhotos.isPrimary, true)));
-  const byListing = new Map(primaries.map((photo) => [photo.listingId, photo]));
+          .where(and(inArray(listingPhotos.ownerId, ids), eq(listingPhotos.isPrimary, true)));
+  const byListing = new Map(primaries.map((photo) => [photo.ownerId, photo]));
   return Promise.all(
     rows.map(async (row) => {
       const photo = byListing.get(row.id);

@@ -1,10 +1,11 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Ctx } from '../../platform/core/context.ts';
+import { Conflict, Invalid, NotFound } from '../../platform/core/errors.ts';
+import type { Amount } from '../../platform/core/money.ts';
+import { requireActor } from '../../platform/core/permissions.ts';
 import type { Executor } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
-import { requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Conflict, Invalid, NotFound } from '../../platform/http/errors.ts';
-import { type SellableVariant, sellableVariants } from '../shop/index.ts';
+import { isBuyable, type SellableVariant, sellableVariants, shippingFor } from '../shop/index.ts';
 import { type CartItemRow, cartItems } from './tables.ts';
 import { LOW_STOCK } from './vocabulary.ts';
 
@@ -25,11 +26,6 @@ export const SYNC_REASONS = [
   'removed_out_of_stock',
 ] as const;
 export type SyncReason = (typeof SYNC_REASONS)[number];
-
-interface Amount {
-  amount: number;
-  currency: string;
-}
 
 export interface CartLineView {
   id: string;
@@ -73,11 +69,8 @@ export interface CartLineInput {
   quantity: number;
 }
 
-const onSale = (sellable: SellableVariant) =>
-  sellable.product.visible && sellable.shop.status === 'active';
-
 function availabilityOf(sellable: SellableVariant): Availability {
-  if (!onSale(sellable)) return 'unavailable';
+  if (!isBuyable(sellable)) return 'unavailable';
   if (sellable.variant.stock === 0) return 'out_of_stock';
   return sellable.variant.stock <= LOW_STOCK ? 'low' : 'in_stock';
 }
@@ -117,9 +110,7 @@ export async function getCart(ctx: Ctx): Promise<CartView> {
     shops: [...groups.values()].map(({ sellable: { shop }, items }) => {
       const money = (amount: number) => ({ amount, currency: shop.currency });
       const subtotal = items.filter(buyable).reduce((sum, line) => sum + line.lineTotal.amount, 0);
-      const freeShipping =
-        subtotal === 0 || (shop.shippingFreeOver !== null && subtotal >= shop.shippingFreeOver);
-      const shipping = freeShipping ? 0 : shop.shippingFlatFee;
+      const shipping = shippingFor(shop, subtotal);
       return {
         shop: { id: shop.id, name: shop.name, slug: shop.slug },
         items,
@@ -161,12 +152,12 @@ async function sellable(db: Executor, variantId: string, path: string): Promise<
   const found = (await sellableVariants(db, [variantId])).get(variantId);
   if (!found) {
     throw new Invalid('unknown-variant', 'No product variant has this id.', {
-      errors: [{ path, message: 'no such variant' }],
+      fields: [{ path, message: 'no such variant' }],
     });
   }
-  if (!onSale(found)) {
+  if (!isBuyable(found)) {
     throw new Invalid('not-on-sale', 'This product is not on sale now.', {
-      errors: [{ path, message: 'the product is not on sale (withdrawn, or its shop is closed)' }],
+      fields: [{ path, message: 'the product is not on sale (withdrawn, or its shop is closed)' }],
     });
   }
   return found;
@@ -181,14 +172,14 @@ function checkQuantity(ctx: Ctx, found: SellableVariant, quantity: number, held 
     throw new Conflict(
       'insufficient-stock',
       `Only ${stock} of this variant are available; the line would hold ${quantity}${already}.`,
-      { errors: [{ path: 'body.quantity', message: `only ${stock} available` }] },
+      { fields: [{ path: 'quantity', message: `only ${stock} available` }] },
     );
   }
   if (quantity > limit) {
     throw new Invalid(
       'quantity-limit',
       `A cart line holds at most ${limit} of a variant; it would hold ${quantity}${already}.`,
-      { errors: [{ path: 'body.quantity', message: `at most ${limit} per line` }] },
+      { fields: [{ path: 'quantity', message: `at most ${limit} per line` }] },
     );
   }
 }
@@ -201,7 +192,7 @@ function checkQuantity(ctx: Ctx, found: SellableVariant, quantity: number, held 
 export async function addToCart(ctx: Ctx, input: CartLineInput): Promise<CartView> {
   const { userId } = requireActor(ctx);
   await withTransaction(ctx, async (tx) => {
-    const found = await sellable(tx.db, input.variantId, 'body.variantId');
+    const found = await sellable(tx.db, input.variantId, 'variantId');
     // Checked before the write too, so an absurd quantity never reaches the integer column.
     checkQuantity(tx, found, input.quantity);
     const [line] = await tx.db
@@ -242,7 +233,7 @@ export async function setCartQuantity(ctx: Ctx, id: string, quantity: number): P
       await tx.db.delete(cartItems).where(eq(cartItems.id, row.id));
       return;
     }
-    const found = await sellable(tx.db, row.variantId, 'params.id');
+    const found = await sellable(tx.db, row.variantId, 'id');
     checkQuantity(tx, found, quantity);
     await tx.db
       .update(cartItems)
@@ -305,7 +296,7 @@ export async function syncCart(
         adjust(0, 'not_found');
         continue;
       }
-      if (!onSale(found)) {
+      if (!isBuyable(found)) {
         gone('unavailable');
         continue;
       }

@@ -27,14 +27,3 @@ export const orderCancelled = defineEvent(
   'order.cancelled',
   z.object({ ...orderRef, by: z.uuid().nullable(), reason: z.string().nullable() }),
 );
-
-export const reviewCreated = defineEvent(
-  'review.created',
-  z.object({
-    reviewId: z.uuid(),
-    productId: z.uuid(),
-    shopId: z.uuid(),
-    authorId: z.uuid(),
-    rating: z.number().int(),
-  }),
-);

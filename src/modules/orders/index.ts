@@ -1,25 +1,43 @@
-import { createRouter } from '../../platform/http/router.ts';
 import type { Module } from '../../platform/module.ts';
-import { registerReviewJobs } from './review-photos.ts';
-import { cartRoutes } from './routes/cart.ts';
-import { checkoutRoutes } from './routes/checkout.ts';
-import { orderRoutes } from './routes/orders.ts';
-import { reviewRoutes } from './routes/reviews.ts';
-import { voucherRoutes } from './routes/vouchers.ts';
-import { orderSchedules } from './schedules.ts';
+import { orderPermissions } from './permissions.ts';
+import { routes } from './routes/index.ts';
 
-const routes = createRouter();
-for (const part of [cartRoutes, checkoutRoutes, orderRoutes, voucherRoutes, reviewRoutes]) {
-  routes.route('/', part);
-}
+export {
+  claimRelease,
+  lockExpiredUnpaid,
+  lockOrderFor,
+  type Mover,
+  moveOrder,
+  type OrderActorRole,
+  type OrderMove,
+  orderLines,
+} from './lifecycle.ts';
+export { orderItemOf } from './order-lists.ts';
+export {
+  announceOrder,
+  applyDiscount,
+  createOrder,
+  lockCartLines,
+  openCheckout,
+  removeFromCart,
+} from './placing.ts';
+export { Order, OrderParams, orderResponse } from './schemas.ts';
+export type { AddressSnapshot, OrderRow } from './tables.ts';
+export { type OrderView, orderView, orderViews } from './views.ts';
+export {
+  ORDER_STATUSES,
+  type OrderStatus,
+  PAYMENT_METHODS,
+  type PaymentMethod,
+  RECEIVED,
+} from './vocabulary.ts';
 
 /**
- * Buying in the shop marketplace: the cart, checkout split per shop without overselling,
- * orders and their states, vouchers, verified-purchase reviews.
+ * Buying in the shop marketplace: the cart, the orders a checkout splits into, and their
+ * states. Checkout and the moves that reach other modules are workflows (src/workflows/).
  */
 export const ordersModule: Module = {
   name: 'orders',
   routes,
-  schedules: orderSchedules,
-  registerJobs: registerReviewJobs,
+  permissions: orderPermissions,
 };

@@ -1,15 +1,11 @@
 import { and, count, eq, gte, lte, type SQL } from 'drizzle-orm';
-import { requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { NotFound } from '../../platform/http/errors.ts';
-import {
-  keysetPage,
-  type Page,
-  type PageInput,
-  queryScope,
-} from '../../platform/http/pagination.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { NotFound } from '../../platform/core/errors.ts';
+import { keysetPage, type Page, type PageInput, queryScope } from '../../platform/core/paging.ts';
+import { requireActor } from '../../platform/core/permissions.ts';
+import type { Executor } from '../../platform/db/client.ts';
 import { sellerShop } from '../shop/index.ts';
-import { type OrderRow, orders } from './tables.ts';
+import { type OrderRow, orderItems, orders } from './tables.ts';
 import { type OrderView, orderView, orderViews } from './views.ts';
 import type { OrderStatus } from './vocabulary.ts';
 
@@ -39,7 +35,7 @@ function matching(filter: OrderFilter): SQL | undefined {
 
 async function listOrders(ctx: Ctx, list: string, query: OrderListQuery): Promise<Page<OrderView>> {
   const { limit, cursor, ...filter } = query;
-  const found = await keysetPage<OrderRow>({
+  const found = await keysetPage<OrderRow>(ctx, {
     // The cursor carries the filter it was issued for: the next page is of the same list.
     scope: await queryScope(list, query),
     keys: [
@@ -47,7 +43,6 @@ async function listOrders(ctx: Ctx, list: string, query: OrderListQuery): Promis
       { column: orders.id, direction: 'desc', value: (r) => r.id },
     ],
     page: { limit, cursor },
-    secret: ctx.config.jwtSecret,
     fetch: ({ where, orderBy, limit: rows }) =>
       ctx.db
         .select()
@@ -111,4 +106,22 @@ export async function allOrders(
     ctx.db.select({ n: count() }).from(orders).where(matching(filter)),
   ]);
   return { ...page, total: counted?.n ?? 0 };
+}
+
+/**
+ * An order item with what a review of it needs: its product, and its order's shop, buyer and
+ * status. Undefined when there is no such item.
+ */
+export async function orderItemOf(db: Executor, id: string) {
+  const [item] = await db
+    .select({
+      productId: orderItems.productId,
+      shopId: orders.shopId,
+      buyerId: orders.buyerId,
+      status: orders.status,
+    })
+    .from(orderItems)
+    .innerJoin(orders, eq(orders.id, orderItems.orderId))
+    .where(eq(orderItems.id, id));
+  return item;
 }

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { type SignedIn, signedInUser } from '../../../test/factories.ts';
 import { ok, type TestApp } from '../../../test/harness.ts';
+import type { CheckoutInput, CheckoutResult } from '../../workflows/checkout.ts';
 import type { AddressView } from '../identity/index.ts';
 import {
   createCategory,
@@ -9,7 +10,6 @@ import {
   type VariantOverrides,
 } from '../shop/shop.test-support.ts';
 import { type ProductRow, productVariants, type ShopRow, type VariantRow } from '../shop/tables.ts';
-import type { CheckoutInput, CheckoutResult } from './checkout.ts';
 import { cartItems } from './tables.ts';
 
 /**

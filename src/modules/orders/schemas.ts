@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { Amount } from '../../platform/http/fields.ts';
+import { Amount } from '../../platform/core/fields.ts';
 import { ORDER_STATUSES, PAYMENT_METHODS } from './vocabulary.ts';
 
 /** Response contracts that several order routes share. Money in minor units of the order's currency. */
@@ -72,3 +72,13 @@ export const Order = z
     updatedAt: z.iso.datetime(),
   })
   .openapi('Order');
+
+export const OrderParams = z.object({
+  id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+/** A route's answer of one order. */
+export const orderResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: Order } },
+});

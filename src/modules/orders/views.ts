@@ -1,13 +1,12 @@
 import { asc, inArray } from 'drizzle-orm';
 import type { z } from 'zod';
+import { money } from '../../platform/core/money.ts';
 import type { Executor } from '../../platform/db/client.ts';
 import type { Storage } from '../../platform/storage/index.ts';
 import type { Order } from './schemas.ts';
 import { type OrderItemRow, type OrderRow, orderHistory, orderItems } from './tables.ts';
 
 export type OrderView = z.infer<typeof Order>;
-
-const money = (amount: number, currency: string) => ({ amount, currency });
 
 async function itemView(storage: Storage, item: OrderItemRow, currency: string) {
   return {

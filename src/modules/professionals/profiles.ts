@@ -1,11 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
+import type { Ctx } from '../../platform/core/context.ts';
+import { DomainError, Forbidden, NotFound } from '../../platform/core/errors.ts';
+import type { Page, PageInput } from '../../platform/core/paging.ts';
+import { requireActor } from '../../platform/core/permissions.ts';
 import type { Executor } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
-import { requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { DomainError, Forbidden, NotFound } from '../../platform/http/errors.ts';
-import type { Page, PageInput } from '../../platform/http/pagination.ts';
 import { inspectUpload, withoutMetadata } from '../../platform/storage/index.ts';
 import { findUser, grantedRoles, pendingRoles, type UserRow } from '../identity/index.ts';
 import {
@@ -44,7 +44,7 @@ export const professionalRoleRequired = () =>
 
 /** The logo routes need a profile to hang the logo on. */
 class ProfileRequired extends DomainError {
-  readonly status = 404;
+  readonly kind = 'not-found';
   constructor() {
     super(
       'profile-required',

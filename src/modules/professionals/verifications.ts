@@ -1,13 +1,13 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { audit } from '../../platform/audit/audit.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { Conflict, Forbidden, Invalid, NotFound } from '../../platform/core/errors.ts';
+import { keysetPage, type Page, type PageInput } from '../../platform/core/paging.ts';
+import { requireActor } from '../../platform/core/permissions.ts';
 import { type Executor, isUniqueViolation } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
-import { requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Conflict, Forbidden, Invalid, NotFound } from '../../platform/http/errors.ts';
-import { keysetPage, type Page, type PageInput } from '../../platform/http/pagination.ts';
 import { inspectUpload } from '../../platform/storage/index.ts';
 import { contactsOf, forgetSessions, grantRole } from '../identity/index.ts';
 import {
@@ -86,7 +86,7 @@ async function roleToVerify(
   if (!role) throw professionalRoleRequired();
   if (other) {
     throw new Invalid('role-ambiguous', 'You hold both the agent and broker roles: say which.', {
-      errors: [{ path: 'body.role', message: 'required when you are both an agent and a broker' }],
+      fields: [{ path: 'role', message: 'required when you are both an agent and a broker' }],
     });
   }
   return { role, granted: granted.includes(role) };
@@ -102,7 +102,7 @@ async function inspectDocument(ctx: Ctx, field: DocumentField, bytes: Uint8Array
   } catch (error) {
     if (!(error instanceof Invalid)) throw error;
     throw new Invalid(error.code, error.message, {
-      errors: [{ path: `body.${field}`, message: error.message }],
+      fields: [{ path: field, message: error.message }],
     });
   }
 }
@@ -226,14 +226,13 @@ export async function listVerifications(
   page: PageInput,
 ): Promise<Page<VerificationReviewView>> {
   const direction = status === 'pending' ? 'asc' : 'desc';
-  const found = await keysetPage<VerificationRow>({
+  const found = await keysetPage<VerificationRow>(ctx, {
     scope: `verifications:${status}`,
     keys: [
       { column: verifications.createdAt, direction, value: (r) => r.createdAt },
       { column: verifications.id, direction, value: (r) => r.id },
     ],
     page,
-    secret: ctx.config.jwtSecret,
     fetch: ({ where, orderBy, limit }) =>
       ctx.db
         .select()

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { Currency, checkRange, text } from '../../platform/http/fields.ts';
-import { PageQuery } from '../../platform/http/pagination.ts';
+import { Currency, checkRange, text } from '../../platform/core/fields.ts';
+import { PageQuery } from '../../platform/core/paging.ts';
 import { MAX_OPTIONS } from './vocabulary.ts';
 
 /** The queries of GET /products, /products/search and /shops/{id}/products, each bad field named. */

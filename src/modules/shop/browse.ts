@@ -1,12 +1,12 @@
 import type { z } from '@hono/zod-openapi';
 import { and, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
+import type { Ctx } from '../../platform/core/context.ts';
+import { NotFound } from '../../platform/core/errors.ts';
+import { keysetPage, type Page, queryScope, type SortKey } from '../../platform/core/paging.ts';
+import { can } from '../../platform/core/permissions.ts';
 import type { Executor } from '../../platform/db/client.ts';
 import { type TextSearchable, textMatch } from '../../platform/db/text-search.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
-import { can } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { NotFound } from '../../platform/http/errors.ts';
-import { keysetPage, type Page, queryScope, type SortKey } from '../../platform/http/pagination.ts';
 import type { ProductSearch, Sort } from './browse-query.ts';
 import { breadcrumbsOf, inSubtree } from './categories.ts';
 import type { ProductPage } from './schemas.ts';
@@ -119,11 +119,10 @@ export async function findProducts(
     const text = search.q ? await textMatch(tx.db, productText, search.q, where) : undefined;
     if (text) where.push(text.match);
     const rank = text?.rank ?? sql`null::numeric`;
-    return keysetPage<Found>({
+    return keysetPage<Found>(ctx, {
       scope,
       keys: sortKeys(search.sort, rank),
       page: search,
-      secret: ctx.config.jwtSecret,
       fetch: ({ where: after, orderBy, limit }) =>
         tx.db
           .select({ ...productColumns, rank: sql<string | null>`${rank}` })
@@ -162,7 +161,7 @@ async function visibleProduct(ctx: Ctx, id: string): Promise<{ row: Produced; sh
     .where(eq(products.id, id));
   if (!found) throw new NotFound('product');
   const { row, shop } = found;
-  const mayReview = ctx.actor?.userId === shop.ownerId || can(ctx.actor, 'shops.review');
+  const mayReview = ctx.actor?.userId === shop.ownerId || can(ctx, 'shops.review');
   if (!row.visible && !mayReview) throw new NotFound('product');
   return { row, shop };
 }

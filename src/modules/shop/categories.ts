@@ -2,10 +2,10 @@ import { asc, eq, inArray, isNull, max, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { audit } from '../../platform/audit/audit.ts';
 import { cacheKey } from '../../platform/cache/index.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { Conflict, Invalid, NotFound } from '../../platform/core/errors.ts';
 import type { Executor, Tx } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Conflict, Invalid, NotFound } from '../../platform/http/errors.ts';
 import { byIdOrSlug, isSlug, slugFrom } from './slugs.ts';
 import { type CategoryRow, categories, products } from './tables.ts';
 import { MAX_CATEGORY_DEPTH } from './vocabulary.ts';
@@ -187,7 +187,7 @@ async function refreshProductNames(db: Executor, categoryId: string): Promise<vo
 
 const slugTaken = (slug: string) =>
   new Conflict('slug-taken', `The slug "${slug}" is taken by another category.`, {
-    errors: [{ path: 'body.slug', message: 'taken by another category' }],
+    fields: [{ path: 'slug', message: 'taken by another category' }],
   });
 
 async function ensureSlugFree(db: Executor, slug: string): Promise<void> {
@@ -202,7 +202,7 @@ async function parentOf(db: Executor, parentId: string): Promise<CategoryRow> {
   const parent = await findCategory(db, parentId);
   if (!parent) {
     throw new Invalid('unknown-parent', 'The parent category does not exist.', {
-      errors: [{ path: 'body.parentId', message: 'no such category' }],
+      fields: [{ path: 'parentId', message: 'no such category' }],
     });
   }
   return parent;
@@ -213,7 +213,7 @@ function ensureDepth(parentDepth: number, height: number): void {
   throw new Invalid(
     'category-too-deep',
     `The tree is at most ${MAX_CATEGORY_DEPTH} levels deep; this would make it ${parentDepth + height}.`,
-    { errors: [{ path: 'body.parentId', message: `deeper than ${MAX_CATEGORY_DEPTH} levels` }] },
+    { fields: [{ path: 'parentId', message: `deeper than ${MAX_CATEGORY_DEPTH} levels` }] },
   );
 }
 
@@ -260,7 +260,7 @@ export function addCategory(ctx: Ctx, input: NewCategory): Promise<CategoryView>
     const slug = input.slug ?? slugFrom(input.name);
     if (!isSlug(slug)) {
       throw new Invalid('slug-required', 'No slug can be made of this name; give one.', {
-        errors: [{ path: 'body.slug', message: 'required: the name gives no usable slug' }],
+        fields: [{ path: 'slug', message: 'required: the name gives no usable slug' }],
       });
     }
     const parentId = input.parentId ?? null;
@@ -308,7 +308,7 @@ async function moveSubtree(db: Executor, row: CategoryRow, parentId: string | nu
       parent.id === row.id
         ? 'A category cannot be its own parent.'
         : 'A category cannot move under one of its own descendants.',
-      { errors: [{ path: 'body.parentId', message: 'the category itself or under it' }] },
+      { fields: [{ path: 'parentId', message: 'the category itself or under it' }] },
     );
   }
   const depth = row.path.length;

@@ -29,6 +29,28 @@ export interface SellableVariant {
   imageKey: string | null;
 }
 
+/**
+ * Whether a variant can be bought now: its product is on sale (the generated `visible`: active,
+ * not disabled, its shop's copied status active) and its shop, read itself, is active. How many
+ * can be bought is its stock. Carts and checkout ask this one rule, so checkout never sells what
+ * the cart calls unavailable.
+ */
+export const isBuyable = ({ product, shop }: SellableVariant): boolean =>
+  product.visible && shop.status === 'active';
+
+/**
+ * What a shop charges to ship an order of `subtotal` (minor units of its currency): nothing for
+ * an empty order or one at or over its free-shipping threshold, its flat fee otherwise.
+ */
+export function shippingFor(
+  shop: Pick<ShopRow, 'shippingFlatFee' | 'shippingFreeOver'>,
+  subtotal: number,
+): number {
+  const free =
+    subtotal === 0 || (shop.shippingFreeOver !== null && subtotal >= shop.shippingFreeOver);
+  return free ? 0 : shop.shippingFlatFee;
+}
+
 /** The variants asked for, with their product and shop; absent ids are left out. */
 export async function sellableVariants(
   db: Executor,
@@ -58,7 +80,7 @@ export async function sellableVariants(
       },
       imageKey: sql<string | null>`(
         select ${productImages.key} from ${productImages}
-        where ${productImages.productId} = ${products.id}
+        where ${productImages.ownerId} = ${products.id}
         order by ${productImages.position} limit 1)`,
     })
     .from(productVariants)

@@ -23,12 +23,6 @@ export const shopReinstated = defineEvent(
 
 const productRef = { productId: z.uuid(), shopId: z.uuid() };
 
-/** Images stored and committed: their variants are made from here, never before the commit. */
-export const productImagesAdded = defineEvent(
-  'product.images_added',
-  z.object({ ...productRef, images: z.array(z.object({ imageId: z.uuid(), key: z.string() })) }),
-);
-
 /** An admin took the product off sale; the seller is told why. */
 export const productDisabled = defineEvent(
   'product.disabled',

@@ -1,12 +1,13 @@
 import { eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { v7 as uuidv7 } from 'uuid';
+import type { Ctx } from '../../platform/core/context.ts';
+import { minorUnits } from '../../platform/core/money.ts';
 import type { Executor } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
+import type { City } from '../../platform/demo/cities.ts';
 import { between, intBetween, pick, type Random } from '../../platform/demo/random.ts';
-import type { Ctx } from '../../platform/http/context.ts';
 import { ensureSeedAccounts, type SeedAccount } from '../identity/index.ts';
-import { type City, minorUnits } from '../listings/index.ts';
 import { breadcrumbsOf, categoryNames } from './categories.ts';
 import { CATEGORY_TREE, type CategoryNode } from './generate/catalogue.ts';
 import { generateDraft, leafSlugs, type ProductDraft } from './generate/products.ts';

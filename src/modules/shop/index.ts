@@ -1,16 +1,11 @@
-import { createRouter } from '../../platform/http/router.ts';
 import type { Module } from '../../platform/module.ts';
-import { registerShopJobs, subscribeShopEvents } from './images.ts';
-import { adminProductRoutes } from './routes/admin-products.ts';
-import { adminShopRoutes } from './routes/admin-shops.ts';
-import { browseRoutes } from './routes/browse.ts';
-import { categoryRoutes } from './routes/categories.ts';
-import { imageRoutes } from './routes/images.ts';
-import { sellerProductRoutes } from './routes/seller-products.ts';
-import { shopRoutes } from './routes/shops.ts';
+import { productImageHolder } from './images.ts';
+import { shopPermissions } from './permissions.ts';
+import { routes } from './routes/index.ts';
 import { seedDemoShops } from './seed.ts';
 
 export {
+  isBuyable,
   productOnSale,
   recordSales,
   returnStock,
@@ -18,23 +13,10 @@ export {
   type StockLine,
   sellableVariants,
   setProductRating,
+  shippingFor,
   takeStock,
 } from './commerce.ts';
 export { sellerShop } from './shops.ts';
-
-const routes = createRouter();
-// Browse first: /products/search must not be read as /products/{id}.
-for (const part of [
-  browseRoutes,
-  shopRoutes,
-  categoryRoutes,
-  sellerProductRoutes,
-  imageRoutes,
-  adminShopRoutes,
-  adminProductRoutes,
-]) {
-  routes.route('/', part);
-}
 
 /**
  * The shop marketplace's catalogue: sellers' shops, the category tree, products with variants
@@ -43,7 +25,7 @@ for (const part of [
 export const shopModule: Module = {
   name: 'shop',
   routes,
+  permissions: shopPermissions,
   seed: seedDemoShops,
-  subscribe: subscribeShopEvents,
-  registerJobs: registerShopJobs,
+  imageHolders: [productImageHolder],
 };

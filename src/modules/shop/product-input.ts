@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { Money, text } from '../../platform/http/fields.ts';
+import { Money, text } from '../../platform/core/fields.ts';
 import { MAX_OPTION_VALUES, MAX_OPTIONS, MAX_VARIANTS, PRODUCT_STATUSES } from './vocabulary.ts';
 
 /**

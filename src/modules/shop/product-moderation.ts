@@ -1,16 +1,11 @@
 import { and, count, eq, isNotNull, isNull, type SQL } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { Conflict, NotFound } from '../../platform/core/errors.ts';
+import { keysetPage, type Page, type PageInput, queryScope } from '../../platform/core/paging.ts';
+import { requireActor } from '../../platform/core/permissions.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
-import { requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Conflict, NotFound } from '../../platform/http/errors.ts';
-import {
-  keysetPage,
-  type Page,
-  type PageInput,
-  queryScope,
-} from '../../platform/http/pagination.ts';
 import { productDisabled, productEnabled } from './events.ts';
 import { products } from './tables.ts';
 import {
@@ -59,14 +54,13 @@ export async function adminProducts(
 ): Promise<Page<AdminProductView> & { total: number }> {
   const where = filterConditions(filters);
   const [result, [counted]] = await Promise.all([
-    keysetPage<Produced>({
+    keysetPage<Produced>(ctx, {
       scope: await queryScope('admin-products', { ...page, ...filters }),
       keys: [
         { column: products.createdAt, direction: 'desc', value: (r) => r.createdAt },
         { column: products.id, direction: 'desc', value: (r) => r.id },
       ],
       page,
-      secret: ctx.config.jwtSecret,
       fetch: (q) =>
         ctx.db
           .select(productColumns)

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { Amount } from '../../platform/http/fields.ts';
+import { Amount } from '../../platform/core/fields.ts';
 import { IMAGE_VARIANT_WIDTHS } from '../../platform/storage/index.ts';
 import { PRODUCT_STATUSES, SHOP_STATUSES } from './vocabulary.ts';
 

@@ -6,8 +6,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp } from '../../../test/harness.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
+import { CITIES } from '../../platform/demo/cities.ts';
+import { seededRandom } from '../../platform/demo/random.ts';
 import { userRoles, users } from '../identity/tables.ts';
-import { CITIES, seededRandom } from '../listings/generate.ts';
 import { CATEGORY_TREE, ensureCategoryTree, generateDraft, leafSlugs } from './generate.ts';
 import { ProductPage } from './schemas.ts';
 import { DEMO_SHOPS, loadProducts, seedDemoShops } from './seed.ts';
@@ -134,9 +135,9 @@ describe('demo shops', () => {
     const images = await db
       .select()
       .from(productImages)
-      .orderBy(asc(productImages.productId), asc(productImages.position));
+      .orderBy(asc(productImages.ownerId), asc(productImages.position));
     for (const product of demoProducts) {
-      const own = images.filter((i) => i.productId === product.id);
+      const own = images.filter((i) => i.ownerId === product.id);
       expect(own.map((i) => i.position)).toEqual(own.length === 2 ? [0, 1] : [0]);
     }
     for (const image of images) {

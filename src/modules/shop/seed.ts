@@ -1,12 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
-import sharp from 'sharp';
 import { v7 as uuidv7 } from 'uuid';
+import type { Ctx } from '../../platform/core/context.ts';
+import { CITIES, cityNamed } from '../../platform/demo/cities.ts';
 import { seededRandom } from '../../platform/demo/random.ts';
-import { publish } from '../../platform/events/events.ts';
-import type { Ctx } from '../../platform/http/context.ts';
 import type { BulkLoad } from '../../platform/seed.ts';
-import { CITIES, type City } from '../listings/index.ts';
-import { productImagesAdded } from './events.ts';
+import { announceImages, imageCodec } from '../../platform/storage/index.ts';
 import {
   batches,
   CATEGORY_TREE,
@@ -22,6 +20,7 @@ import {
   productRows,
   type ShopSpec,
 } from './generate.ts';
+import { productImageHolder } from './images.ts';
 import {
   categories,
   productImages,
@@ -32,12 +31,6 @@ import {
 } from './tables.ts';
 
 /** Demo shops for `make run` on an empty database, and many generated products on request. */
-
-function cityNamed(name: string): City {
-  const city = CITIES.find((c) => c.name === name);
-  if (!city) throw new Error(`no demo city ${name}`);
-  return city;
-}
 
 interface DemoShop extends ShopSpec {
   /** The categories it sells in, by slug. */
@@ -175,7 +168,7 @@ async function productImage(
     <text x="40" y="690" font-family="sans-serif" font-size="${size}" font-weight="bold" fill="#fff">${escapeXml(title)}</text>
     <text x="40" y="750" font-family="sans-serif" font-size="24" fill="#fff" fill-opacity="0.75">${escapeXml(caption)}</text>
   </svg>`;
-  return sharp(Buffer.from(svg)).jpeg({ quality: 78 }).toBuffer();
+  return (await imageCodec()).jpegOf(svg, 78);
 }
 
 /** A 256x256 logo: the shop's initials on its own colour. */
@@ -190,7 +183,7 @@ async function shopLogo(name: string): Promise<Uint8Array> {
     <rect width="256" height="256" fill="hsl(${hueOf(name)}, 45%, 38%)"/>
     <text x="128" y="160" text-anchor="middle" font-family="sans-serif" font-size="96" font-weight="bold" fill="#fff">${escapeXml(initials)}</text>
   </svg>`;
-  return sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer();
+  return (await imageCodec()).jpegOf(svg, 85);
 }
 
 const JPEG = { contentType: 'image/jpeg', visibility: 'public' } as const;
@@ -233,23 +226,14 @@ export async function seedDemoShops(ctx: Ctx): Promise<void> {
           const key = `products/${productId}/${id}.jpg`;
           const bytes = await productImage(product.title, category.slug, spec, position);
           await ctx.storage.put(key, bytes, JPEG);
-          return { id, productId, key, ...JPEG_SIZE, position, alt: product.title };
+          return { id, ownerId: productId, key, ...JPEG_SIZE, position, alt: product.title };
         }),
       ),
     );
     await ctx.db.insert(productImages).values(images);
     for (const { product } of rows) {
-      const productId = product.id;
-      await publish(ctx, productImagesAdded, {
-        aggregateId: productId,
-        payload: {
-          productId,
-          shopId: shop.id,
-          images: images
-            .filter((image) => image.productId === productId)
-            .map((image) => ({ imageId: image.id, key: image.key })),
-        },
-      });
+      const own = images.filter((image) => image.ownerId === product.id);
+      await announceImages(ctx, productImageHolder, product.id, own);
     }
     made += rows.length;
   }

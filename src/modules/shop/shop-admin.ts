@@ -1,11 +1,11 @@
 import { and, count, eq, sql } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
+import type { Ctx } from '../../platform/core/context.ts';
+import { Conflict, Forbidden, NotFound } from '../../platform/core/errors.ts';
+import { keysetPage, type Page, type PageInput } from '../../platform/core/paging.ts';
+import { requireActor } from '../../platform/core/permissions.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
-import { requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Conflict, Forbidden, NotFound } from '../../platform/http/errors.ts';
-import { keysetPage, type Page, type PageInput } from '../../platform/http/pagination.ts';
 import { shopApproved, shopReinstated, shopSuspended } from './events.ts';
 import { products, type ShopRow, shops } from './tables.ts';
 import { type ShopView, shopView } from './views.ts';
@@ -29,14 +29,13 @@ export async function listShops(
 ): Promise<ShopListPage> {
   const direction = status === 'pending' ? 'asc' : 'desc';
   const filter = status === undefined ? undefined : eq(shops.status, status);
-  const found = await keysetPage<ShopRow>({
+  const found = await keysetPage<ShopRow>(ctx, {
     scope: `admin-shops:${status ?? 'all'}`,
     keys: [
       { column: shops.createdAt, direction, value: (r) => r.createdAt },
       { column: shops.id, direction, value: (r) => r.id },
     ],
     page,
-    secret: ctx.config.jwtSecret,
     fetch: ({ where, orderBy, limit }) =>
       ctx.db
         .select()

@@ -1,12 +1,13 @@
 import { and, count, eq, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
+import type { Ctx } from '../../platform/core/context.ts';
+import { Conflict, Forbidden, Invalid, NotFound } from '../../platform/core/errors.ts';
+import type { Amount } from '../../platform/core/money.ts';
+import { can, requireActor } from '../../platform/core/permissions.ts';
 import type { Executor } from '../../platform/db/client.ts';
 import { isUniqueViolation } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
-import { can, requireActor } from '../../platform/http/auth.ts';
-import type { Ctx } from '../../platform/http/context.ts';
-import { Conflict, Forbidden, Invalid, NotFound } from '../../platform/http/errors.ts';
 import { inspectUpload, withoutMetadata } from '../../platform/storage/index.ts';
 import { accountStanding, forgetSessions, grantRole } from '../identity/index.ts';
 import { shopCreated } from './events.ts';
@@ -26,11 +27,6 @@ export async function sellerShop(ctx: Ctx, { lock = false } = {}): Promise<ShopR
     throw new NotFound('You have no shop yet: open one with POST /seller/shops.', 'no-shop');
   }
   return shop;
-}
-
-export interface Amount {
-  amount: number;
-  currency: string;
 }
 
 export interface ShippingInput {
@@ -93,7 +89,7 @@ async function freeSlugFor(db: Executor, name: string): Promise<string> {
 
 const slugTaken = (slug: string) =>
   new Conflict('slug-taken', `Another shop has the address “${slug}”; choose another slug.`, {
-    errors: [{ path: 'body.slug', message: 'taken by another shop' }],
+    fields: [{ path: 'slug', message: 'taken by another shop' }],
   });
 
 const shopExists = () =>
@@ -107,16 +103,14 @@ function assertShippingCurrency(currency: string, shipping: ShippingInput): void
       return amount !== null && amount.currency !== currency;
     })
     .map((field) => ({
-      path: `body.shipping.${field}.currency`,
+      path: `shipping.${field}.currency`,
       message: `must be the shop’s currency, ${currency}`,
     }));
   if (errors.length > 0) {
     throw new Invalid(
       'shipping-currency',
       `Shipping is charged in the shop’s currency, ${currency}.`,
-      {
-        errors,
-      },
+      { fields: errors },
     );
   }
 }
@@ -211,7 +205,7 @@ async function assertCurrencyChange(
     throw new Conflict(
       'shop-has-products',
       'The currency of a shop with products cannot change: their prices are in it.',
-      { errors: [{ path: 'body.currency', message: 'the shop has products' }] },
+      { fields: [{ path: 'currency', message: 'the shop has products' }] },
     );
   }
   const charges = shop.shippingFlatFee > 0 || shop.shippingFreeOver !== null;
@@ -219,7 +213,7 @@ async function assertCurrencyChange(
     throw new Invalid(
       'shipping-currency',
       `Give the shipping amounts in ${changes.currency} with the new currency.`,
-      { errors: [{ path: 'body.shipping', message: `required in ${changes.currency}` }] },
+      { fields: [{ path: 'shipping', message: `required in ${changes.currency}` }] },
     );
   }
 }
@@ -372,7 +366,7 @@ export async function publicShop(ctx: Ctx, idOrSlug: string): Promise<PublicShop
     .from(shops)
     .where(byIdOrSlug(shops.id, shops.slug, idOrSlug))
     .limit(1);
-  const mayReview = row && (row.ownerId === ctx.actor?.userId || can(ctx.actor, 'shops.review'));
+  const mayReview = row && (row.ownerId === ctx.actor?.userId || can(ctx, 'shops.review'));
   if (!row || (row.status !== 'active' && !mayReview)) throw new NotFound('shop');
   const stats = await saleStats(ctx.db, row.id);
   const {

@@ -14,7 +14,8 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { createdAt, id, timestampMs, timestamps } from '../../platform/db/columns.ts';
+import { id, timestampMs, timestamps } from '../../platform/db/columns.ts';
+import { imageColumns } from '../../platform/storage/index.ts';
 import { users } from '../identity/tables.ts';
 import { PRODUCT_STATUSES, SHOP_STATUSES } from './vocabulary.ts';
 
@@ -226,28 +227,11 @@ export const productVariants = pgTable(
 
 export type VariantRow = typeof productVariants.$inferSelect;
 
-/** Variants made of an image, by width: written by the variants job once they are stored. */
-export type ImageVariants = Record<string, { width: number; height: number }>;
-
 /** A product's images in order; the first is the one a product card shows. */
 export const productImages = pgTable(
   'product_images',
-  {
-    id: id(),
-    productId: uuid('product_id')
-      .notNull()
-      .references(() => products.id, { onDelete: 'cascade' }),
-    /** The original, metadata stripped; public. */
-    key: text('key').notNull(),
-    contentType: text('content_type').notNull(),
-    width: integer('width').notNull(),
-    height: integer('height').notNull(),
-    position: integer('position').notNull(),
-    alt: text('alt'),
-    variants: jsonb('variants').$type<ImageVariants>(),
-    createdAt: createdAt(),
-  },
-  (t) => [index('product_images_product').on(t.productId, t.position)],
+  { ...imageColumns('product_id', () => products.id), alt: text('alt') },
+  (t) => [index('product_images_product').on(t.ownerId, t.position)],
 );
 
 export type ProductImageRow = typeof productImages.$inferSelect;

@@ -1,7 +1,8 @@
 import { and, asc, eq, getTableColumns, gt, inArray, sql } from 'drizzle-orm';
 import type { z } from 'zod';
+import { money } from '../../platform/core/money.ts';
 import type { Executor } from '../../platform/db/client.ts';
-import { type Storage, variantKey } from '../../platform/storage/index.ts';
+import { imageLinks, type Storage } from '../../platform/storage/index.ts';
 import type {
   Product,
   ProductImage,
@@ -34,7 +35,6 @@ export const productColumns = columns;
 export type Produced = Omit<ProductRow, 'search' | 'searchText'>;
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
-const money = (amount: number, currency: string) => ({ amount, currency });
 const urlOf = (storage: Storage, key: string | null) => (key ? storage.url(key) : null);
 
 export async function shopView(storage: Storage, row: ShopRow): Promise<ShopView> {
@@ -79,13 +79,10 @@ export function variantView(row: VariantRow, currency: string): VariantView {
 }
 
 export async function imageView(storage: Storage, row: ProductImageRow): Promise<ProductImageView> {
-  const variants: Record<string, string> = {};
-  for (const [width, made] of Object.entries(row.variants ?? {})) {
-    variants[width] = await storage.url(variantKey(row.key, made.width));
-  }
+  const { url, variants } = await imageLinks(storage, row);
   return {
     id: row.id,
-    url: await storage.url(row.key),
+    url,
     width: row.width,
     height: row.height,
     alt: row.alt,
@@ -126,7 +123,7 @@ export async function productView(
     db
       .select()
       .from(productImages)
-      .where(eq(productImages.productId, row.id))
+      .where(eq(productImages.ownerId, row.id))
       .orderBy(asc(productImages.position)),
   ]);
   return {
@@ -157,10 +154,10 @@ export async function productSummaries(
       .from(shops)
       .where(inArray(shops.id, [...new Set(rows.map((r) => r.shopId))])),
     db
-      .selectDistinctOn([productImages.productId])
+      .selectDistinctOn([productImages.ownerId])
       .from(productImages)
-      .where(inArray(productImages.productId, ids))
-      .orderBy(productImages.productId, asc(productImages.position)),
+      .where(inArray(productImages.ownerId, ids))
+      .orderBy(productImages.ownerId, asc(productImages.position)),
     db
       .selectDistinct({ productId: productVariants.productId })
       .from(productVariants)
@@ -169,7 +166,7 @@ export async function productSummaries(
   const shopsById = new Map(
     await Promise.all(shopRows.map(async (s) => [s.id, await shopSummary(storage, s)] as const)),
   );
-  const imagesByProduct = new Map(firstImages.map((image) => [image.productId, image]));
+  const imagesByProduct = new Map(firstImages.map((image) => [image.ownerId, image]));
   const inStock = new Set(stocked.map((s) => s.productId));
   return Promise.all(
     rows.map(async (row) => {

@@ -1,6 +1,6 @@
 import { and, eq, gte, lte } from 'drizzle-orm';
-import type { Ctx } from '../http/context.ts';
-import { keysetPage, type Page, type PageInput } from '../http/pagination.ts';
+import type { Ctx } from '../core/context.ts';
+import { keysetPage, type Page, type PageInput } from '../core/paging.ts';
 import { auditLog } from './tables.ts';
 
 export type AuditRecord = typeof auditLog.$inferSelect;
@@ -30,14 +30,13 @@ export function listAuditLog(
     filter.from ? gte(auditLog.occurredAt, filter.from) : undefined,
     filter.to ? lte(auditLog.occurredAt, filter.to) : undefined,
   );
-  return keysetPage({
+  return keysetPage(ctx, {
     scope: 'audit-log',
     keys: [
       { column: auditLog.occurredAt, direction: 'desc', value: (e) => e.occurredAt },
       { column: auditLog.id, direction: 'desc', value: (e) => e.id },
     ],
     page,
-    secret: ctx.config.jwtSecret,
     fetch: ({ where, orderBy, limit }) =>
       ctx.db
         .select()

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { PageQuery, pageOf } from '../core/paging.ts';
 import { requirePermission } from '../http/auth.ts';
 import { AUTHENTICATED } from '../http/openapi.ts';
-import { PageQuery, pageOf } from '../http/pagination.ts';
 import { createRouter } from '../http/router.ts';
 import { listAuditLog } from './list.ts';
 

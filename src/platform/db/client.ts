@@ -1,10 +1,17 @@
 import type { ExtractTablesWithRelations, SQLWrapper } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
-import type * as schema from './schema.ts';
 
-export type Schema = typeof schema;
-export type Db = PgDatabase<PgQueryResultHKT, Schema>;
-export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/**
+ * The database as services query it: SQL builders over the tables each module owns. No
+ * relational schema is registered, so the platform names no module's table.
+ */
+export type Db = PgDatabase<PgQueryResultHKT>;
+type NoRelations = Record<string, never>;
+export type Tx = PgTransaction<
+  PgQueryResultHKT,
+  NoRelations,
+  ExtractTablesWithRelations<NoRelations>
+>;
 /** What services query through: the database, or the transaction they were handed. */
 export type Executor = Db | Tx;
 

@@ -8,7 +8,6 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import type { Database, Db } from './client.ts';
-import * as schema from './schema.ts';
 
 /** The contrib extensions the migrations enable; the server has them as packages. */
 const pgliteExtensions = { pg_trgm, cube, earthdistance };
@@ -69,7 +68,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<PgliteDat
       ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
       extensions: pgliteExtensions,
     });
-    const db = drizzle({ client, schema });
+    const db = drizzle({ client });
     return {
       db: db as unknown as Db,
       kind: 'pglite',

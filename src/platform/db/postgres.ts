@@ -3,7 +3,6 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import type { Database, Db } from './client.ts';
-import * as schema from './schema.ts';
 
 export async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const client = postgres(url, {
@@ -17,7 +16,7 @@ export async function openPostgres(url: string, poolSize: number): Promise<Datab
       plan_cache_mode: 'force_custom_plan',
     },
   });
-  const db = drizzle({ client, schema });
+  const db = drizzle({ client });
   return {
     db: db as unknown as Db,
     kind: 'postgres',

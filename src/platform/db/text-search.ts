@@ -1,6 +1,6 @@
 import { and, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
-import { BadRequest } from '../http/errors.ts';
+import { BadInput } from '../core/errors.ts';
 import type { Executor } from './client.ts';
 
 /**
@@ -69,8 +69,8 @@ export async function textMatch(
   const words = wordsOf(q);
   const exact = fullTextMatch(target, q);
   if (!exact) {
-    throw new BadRequest('validation-failed', 'The search needs a word.', {
-      errors: [{ path: 'query.q', message: 'expected at least one letter or digit' }],
+    throw new BadInput('validation-failed', 'The search needs a word.', {
+      fields: [{ path: 'q', message: 'expected at least one letter or digit' }],
     });
   }
   const [found] = await db

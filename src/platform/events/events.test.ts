@@ -2,9 +2,9 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createTestApp } from '../../../test/harness.ts';
+import type { Ctx } from '../core/context.ts';
 import { platformMeta } from '../db/tables.ts';
 import { withTransaction } from '../db/transaction.ts';
-import type { Ctx } from '../http/context.ts';
 import {
   type DomainEvent,
   defineEvent,
@@ -161,7 +161,9 @@ describe('the relay', () => {
     await retryDeadDelivery(ctx, dead?.id as string);
     await drain(bus);
     expect(delivered).toEqual(['o-4']);
-    await expect(retryDeadDelivery(ctx, dead?.id as string)).rejects.toMatchObject({ status: 404 });
+    await expect(retryDeadDelivery(ctx, dead?.id as string)).rejects.toMatchObject({
+      kind: 'not-found',
+    });
   });
 
   it('delivers in order per aggregate: a failing event holds back the later ones', async () => {

@@ -1,11 +1,11 @@
 import { and, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { audit } from '../audit/audit.ts';
+import type { Ctx } from '../core/context.ts';
+import { NotFound } from '../core/errors.ts';
+import { keysetPage, type Page, type PageInput } from '../core/paging.ts';
 import { selectRows } from '../db/client.ts';
 import { withTransaction } from '../db/transaction.ts';
-import type { Ctx } from '../http/context.ts';
-import { NotFound } from '../http/errors.ts';
-import { keysetPage, type Page, type PageInput } from '../http/pagination.ts';
 import { eventDeliveries, outboxEvents, processedEvents } from './tables.ts';
 
 /** A kind of domain event: its name and the Zod schema of its payload. */
@@ -14,8 +14,17 @@ export interface EventType<P> {
   readonly schema: z.ZodType<P>;
 }
 
+/** Every event type defined in this process: what `unheardEvents` is checked against. */
+const defined = new Set<string>();
+
 export function defineEvent<P>(name: string, schema: z.ZodType<P>): EventType<P> {
+  defined.add(name);
   return { name, schema };
+}
+
+/** The names of every event type defined in this process (by the modules it loaded). */
+export function definedEvents(): string[] {
+  return [...defined].sort();
 }
 
 export interface DomainEvent<P = unknown> {
@@ -141,6 +150,11 @@ export class EventBus {
     if (this.#handlers.has(handler))
       throw new Error(`an event handler named ${handler} is already registered`);
     this.#handlers.set(handler, { event: type.name, fn: fn as Handler });
+  }
+
+  /** The events some handler is subscribed to. */
+  subscribedEvents(): Set<string> {
+    return new Set([...this.#handlers.values()].map((handler) => handler.event));
   }
 
   /** Dispatches committed events, then delivers what is due; returns what it did. */
@@ -296,14 +310,13 @@ export function listDeadDeliveries(ctx: Ctx, page: PageInput): Promise<Page<Dead
     occurredAt: eventDeliveries.occurredAt,
     payload: outboxEvents.payload,
   };
-  return keysetPage({
+  return keysetPage(ctx, {
     scope: 'events:dead',
     keys: [
       { column: eventDeliveries.occurredAt, direction: 'asc', value: (d) => d.occurredAt },
       { column: eventDeliveries.id, direction: 'asc', value: (d) => d.id },
     ],
     page,
-    secret: ctx.config.jwtSecret,
     fetch: ({ where, orderBy, limit }) =>
       ctx.db
         .select(row)

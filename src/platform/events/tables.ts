@@ -24,6 +24,8 @@ export const outboxEvents = pgTable(
   },
   (t) => [
     index('outbox_events_undispatched').on(t.occurredAt, t.id).where(sql`dispatched_at is null`),
+    // The retention prune's scan.
+    index('outbox_events_dispatched').on(t.dispatchedAt).where(sql`dispatched_at is not null`),
   ],
 );
 
@@ -65,5 +67,8 @@ export const processedEvents = pgTable(
     handler: text('handler').notNull(),
     processedAt: timestampMs('processed_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.eventId, t.handler] })],
+  (t) => [
+    primaryKey({ columns: [t.eventId, t.handler] }),
+    index('processed_events_processed').on(t.processedAt),
+  ],
 );

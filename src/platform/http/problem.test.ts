@@ -153,6 +153,20 @@ describe('problem+json for every error', () => {
     expect(invalid.errors).toEqual([{ path: 'body.password', message: 'too common' }]);
   });
 
+  it('places each field a service names in the part of the request the route declares it in', async () => {
+    const res = await t.json('POST', '/api/v1/probe/located/abc?q=word', {
+      items: [{ quantity: 1 }],
+    });
+    expect(res.status).toBe(422);
+    expect((await problemOf(res)).errors).toEqual([
+      { path: 'params.id', message: 'a path parameter' },
+      { path: 'query.q', message: 'a query parameter' },
+      { path: 'body.items.0.quantity', message: 'in the body' },
+      { path: 'headers.idempotency-key', message: 'a header' },
+      { path: 'cart.line-1', message: 'in no part of the request' },
+    ]);
+  });
+
   it('hides an unexpected error behind a fixed 500 and logs the stack', async () => {
     const res = await t.request('/api/v1/probe/fail/crash', {
       headers: { 'X-Request-Id': 'crash-1' },

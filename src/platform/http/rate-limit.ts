@@ -7,8 +7,9 @@ import {
   RateLimiterRes,
 } from 'rate-limiter-flexible';
 import type { Config } from '../../config.ts';
+import { RateLimited } from '../core/errors.ts';
 import type { AppEnv } from './context.ts';
-import { TooManyRequests } from './errors.ts';
+import { quotaHeaders } from './problem.ts';
 
 /** Who a policy counts: the client address, the signed-in user (guests by address), or both. */
 export type RateLimitKey = 'ip' | 'user' | ((c: Context<AppEnv>) => string);
@@ -137,19 +138,20 @@ export async function consumeLimit(
   key: string,
 ): Promise<Record<string, string>> {
   const decision = await c.get('rateLimits').consume(policy, key);
-  const headers = {
-    'RateLimit-Limit': String(decision.limit),
-    'RateLimit-Remaining': String(decision.remaining),
-    'RateLimit-Reset': String(decision.resetSeconds),
-    'RateLimit-Policy': `${decision.limit};w=${policy.duration}`,
+  const quota = {
+    limit: decision.limit,
+    remaining: decision.remaining,
+    resetSeconds: decision.resetSeconds,
+    windowSeconds: policy.duration,
   };
   if (!decision.allowed) {
-    throw new TooManyRequests(
+    throw new RateLimited(
       decision.resetSeconds,
       `Rate limit "${policy.name}" exceeded: ${policy.points} requests per ${policy.duration} s.`,
-      headers,
+      { quota },
     );
   }
+  const headers = quotaHeaders(quota);
   return headers;
 }
 

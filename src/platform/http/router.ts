@@ -1,7 +1,8 @@
 import type { Hook } from '@hono/zod-openapi';
-import { OpenAPIHono, type z } from '@hono/zod-openapi';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { zodFields } from '../core/errors.ts';
 import type { AppEnv } from './context.ts';
-import { BadRequest } from './errors.ts';
+import { contractLocator, RequestInvalid } from './problem.ts';
 
 const LOCATIONS: Record<string, string> = {
   json: 'body',
@@ -12,21 +13,12 @@ const LOCATIONS: Record<string, string> = {
   cookie: 'cookies',
 };
 
-/** A 400 naming every field `error` found wrong, under `location` (`body`, `query`...). */
-export function validationFailed(location: string, error: z.ZodError): BadRequest {
-  const at = (path: PropertyKey[]) => [location, ...path.map(String)].join('.');
-  // An unknown key is named itself, so a misspelt parameter reads as clearly as a bad value.
-  const errors = error.issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ path: at([...issue.path, key]), message: 'not a known field' }))
-      : [{ path: at(issue.path), message: issue.message }],
-  );
-  return new BadRequest(
+const invalid = (errors: { path: string; message: string }[]) =>
+  new RequestInvalid(
     'validation-failed',
     `The request has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`,
-    { errors },
+    { fields: errors },
   );
-}
 
 /** The paths of every string in `value` that holds a NUL character. */
 function nulPaths(value: unknown, path: string): string[] {
@@ -39,22 +31,50 @@ function nulPaths(value: unknown, path: string): string[] {
 }
 
 /**
- * Turns a failed Zod validation into a 400 naming every bad field. Valid input is refused too
- * when a string holds a NUL character, which PostgreSQL cannot store or compare in text.
+ * Turns a failed Zod validation into a 400 naming every bad field under its part of the
+ * request (`body.email`, `query.limit`). Valid input is refused too when a string holds a NUL
+ * character, which PostgreSQL cannot store or compare in text.
  */
 const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
   const location = LOCATIONS[result.target] ?? result.target;
-  if (!result.success) throw validationFailed(location, result.error);
+  if (!result.success) throw invalid(zodFields(result.error, [location]));
   const paths = nulPaths(result.data, location);
   if (paths.length === 0) return;
-  throw new BadRequest(
-    'validation-failed',
-    `The request has ${paths.length} invalid field${paths.length === 1 ? '' : 's'}.`,
-    { errors: paths.map((path) => ({ path, message: 'must not contain a NUL character' })) },
-  );
+  throw invalid(paths.map((path) => ({ path, message: 'must not contain a NUL character' })));
 };
 
-/** A module's router: routes declared with createRoute(), validated by the shared hook. */
+/**
+ * A module's router: routes declared with createRoute(), validated by the shared hook. Each
+ * route also hands the error handler its contract, so a field a service names (`quantity`)
+ * is answered where the client sent it (`body.quantity`).
+ */
 export function createRouter(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const router = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const register = router.openapi;
+  router.openapi = ((route, handler, hook) => {
+    const locate = contractLocator(route.request);
+    const own = route.middleware ?? [];
+    return register(
+      {
+        ...route,
+        middleware: [
+          async (c, next) => {
+            c.set('locate', locate);
+            await next();
+          },
+          ...(Array.isArray(own) ? own : [own]),
+        ],
+      },
+      handler,
+      hook,
+    );
+  }) as typeof register;
+  return router;
+}
+
+/** One router serving `parts` in order: the first part whose route matches a request answers. */
+export function joinRoutes(...parts: OpenAPIHono<AppEnv>[]): OpenAPIHono<AppEnv> {
+  const routes = createRouter();
+  for (const part of parts) routes.route('/', part);
+  return routes;
 }

@@ -1,6 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ServiceUnavailable } from '../http/errors.ts';
+import { Unavailable } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';
 import {
   CRON_TZ,
@@ -84,8 +84,7 @@ export function createBullJobs(redis: Redis, options: BullJobsOptions): Jobs {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () =>
-            reject(new ServiceUnavailable('jobs-unavailable', 'The job queue is not reachable.')),
+          () => reject(new Unavailable('jobs-unavailable', 'The job queue is not reachable.')),
           ENQUEUE_TIMEOUT_MS,
         );
       });

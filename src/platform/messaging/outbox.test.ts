@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp } from '../../../test/harness.ts';
-import type { Ctx } from '../http/context.ts';
+import type { Ctx } from '../core/context.ts';
 import {
   type FakeAfricasTalking,
   startFakeAfricasTalking,
@@ -108,7 +108,7 @@ describe('listDevOutbox', () => {
   it('refuses a cursor it did not issue', async () => {
     await expect(
       listDevOutbox(ctx, { page: { limit: 2, cursor: 'e30.AAAA' } }),
-    ).rejects.toMatchObject({ status: 400, code: 'invalid-cursor' });
+    ).rejects.toMatchObject({ kind: 'bad-input', code: 'invalid-cursor' });
   });
 
   it('maps rows to the response contract', async () => {

@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import type { Config } from '../../config.ts';
+import { keysetPage, type Page, type PageInput, PageQuery, pageOf } from '../core/paging.ts';
 import type { Executor } from '../db/client.ts';
-import { keysetPage, type Page, type PageInput, PageQuery, pageOf } from '../http/pagination.ts';
 import { type DevOutboxRow, devOutbox } from './tables.ts';
 
 export async function storeInDevOutbox(
@@ -16,18 +16,17 @@ export async function storeInDevOutbox(
 
 /** Newest first, optionally for one recipient (an email address or an E.164 number). */
 export function listDevOutbox(
-  ctx: { db: Executor; config: Pick<Config, 'jwtSecret'> },
+  ctx: { db: Executor; config: Pick<Config, 'cursorSecret'> },
   query: { recipient?: string | undefined; page: PageInput },
 ): Promise<Page<DevOutboxRow>> {
   const { recipient, page } = query;
-  return keysetPage({
+  return keysetPage(ctx, {
     scope: 'dev-outbox:newest',
     keys: [
       { column: devOutbox.createdAt, direction: 'desc', value: (m) => m.createdAt },
       { column: devOutbox.id, direction: 'desc', value: (m) => m.id },
     ],
     page,
-    secret: ctx.config.jwtSecret,
     fetch: ({ where, orderBy, limit }) =>
       ctx.db
         .select()

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestApp, problemOf } from '../../../test/harness.ts';
 import { startWorker } from '../services.ts';
-import { sendMail, sendSms, verificationCodeEmail, verificationCodeSms } from './index.ts';
+import { sendMail, sendSms } from './jobs.ts';
+import { verificationCodeEmail, verificationCodeSms } from './templates.ts';
 
 const t = await createTestApp();
 afterAll(() => t.close());

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { Invalid } from '../core/errors.ts';
 import type { Executor } from '../db/client.ts';
-import { Invalid } from '../http/errors.ts';
 import { storeInDevOutbox } from './outbox.ts';
 
 export interface SmsMessage {

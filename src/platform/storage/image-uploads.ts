@@ -1,21 +1,13 @@
-import sharp from 'sharp';
 import { v7 as uuidv7 } from 'uuid';
-import { DomainError, Invalid } from '../http/errors.ts';
-import type { Jobs } from '../jobs/index.ts';
+import { DomainError, type ErrorKind, Invalid } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';
+import { imageCodec } from './codec.ts';
 import type { Storage } from './storage.ts';
-import {
-  IMAGE_VARIANT_WIDTHS,
-  inspectUpload,
-  makeImageVariants,
-  variantKey,
-  withoutMetadata,
-} from './uploads.ts';
+import { IMAGE_VARIANT_WIDTHS, inspectUpload, variantKey, withoutMetadata } from './uploads.ts';
 
 /**
- * The steps every public image upload shares (listing photos, product images): each file
- * checked by its content before any is kept, stored stripped of its metadata, all or none,
- * with its WebP variants made later by a job that records them on the image's row.
+ * The steps every public image upload shares (image holders, see image-holder.ts): each file
+ * checked by its content before any is kept, stored stripped of its metadata, all or none.
  */
 
 export interface Room {
@@ -38,18 +30,18 @@ export function assertRoom({ existing, adding, max, field, holder, noun }: Room)
   throw new Invalid(
     `too-many-${noun}`,
     `A ${holder} has at most ${max} ${noun}; this one has ${existing}, so ${fit}.`,
-    { errors: [{ path: `body.${field}`, message: fit }] },
+    { fields: [{ path: field, message: fit }] },
   );
 }
 
 /** One uploaded file's refusal, naming which of the files under `field` it was. */
 export class FileRefused extends DomainError {
-  readonly status: number;
+  readonly kind: ErrorKind;
   constructor(cause: DomainError, field: string, index: number) {
     super(cause.code, `File ${index + 1}: ${cause.message}`, {
-      errors: [{ path: `body.${field}.${index}`, message: cause.message }],
+      fields: [{ path: `${field}.${index}`, message: cause.message }],
     });
-    this.status = cause.status;
+    this.kind = cause.kind;
   }
 }
 
@@ -67,7 +59,7 @@ export interface PreparedImage {
 
 export interface ImageUploadRules {
   maxBytes: number;
-  /** The form field the files came under, to name a refused one (`body.<field>.<index>`). */
+  /** The input field the files came under, to name a refused one (`<field>.<index>`). */
   field: string;
   /** Where the image with this id and extension is stored. */
   keyOf: (id: string, ext: string) => string;
@@ -93,7 +85,7 @@ export async function prepareImages(
     checked.map(async ({ original, upload: { ext, mime } }) => {
       const bytes = await withoutMetadata(original, ext);
       // Measured on the stripped image, which stands upright as its EXIF orientation said.
-      const { width, height } = await sharp(bytes).metadata();
+      const { width, height } = await (await imageCodec()).size(bytes);
       const id = uuidv7();
       return { id, key: keyOf(id, ext), contentType: mime, bytes, original, width, height };
     }),
@@ -144,48 +136,3 @@ export function imageFiles({ key, width }: { key: string; width: number }): stri
 
 /** Variants made of an image, by width, as an image's row records them. */
 export type RecordedVariants = Record<string, { width: number; height: number }>;
-
-/** A variants job: the image's row and its original. */
-export interface RecordedVariantJob {
-  imageId: string;
-  key: string;
-}
-
-/**
- * Registers the variants job `name`: it makes the variants of the original and hands them to
- * `record`, which writes them on the image's row if the row still holds that original and says
- * whether it did. When it did not, the image was deleted while they were made, after its
- * deletion removed its files: the variants go too.
- */
-export function registerRecordedVariantJob(
-  jobs: Jobs,
-  storage: Storage,
-  name: string,
-  record: (job: RecordedVariantJob, variants: RecordedVariants) => Promise<boolean>,
-): void {
-  jobs.register<RecordedVariantJob>(name, async (job) => {
-    const made = await makeImageVariants(storage, job.key);
-    if (made.length === 0) return;
-    const variants = Object.fromEntries(
-      made.map(({ width, height }) => [String(width), { width, height }]),
-    );
-    if (await record(job, variants)) return;
-    await Promise.all(made.map((variant) => storage.delete(variant.key)));
-  });
-}
-
-/**
- * Queues the variants jobs of committed images. The outbox relay delivers an event at least
- * once; the job id keeps a second delivery from making a second job.
- */
-export async function enqueueRecordedVariants(
-  jobs: Jobs,
-  name: string,
-  images: readonly RecordedVariantJob[],
-): Promise<void> {
-  await Promise.all(
-    images.map((image) =>
-      jobs.enqueue(name, image satisfies RecordedVariantJob, { jobId: `${name}-${image.imageId}` }),
-    ),
-  );
-}

@@ -1,17 +1,30 @@
+export { type ImageCodec, type ImageVariant, imageCodec } from './codec.ts';
+
 import { createLocalStorage, type LocalStorage, type LocalStorageOptions } from './local.ts';
 import { createS3Storage, type S3Storage, type S3StorageOptions } from './s3.ts';
 
-export type { ImageUploadRules, PreparedImage, RecordedVariants, Room } from './image-uploads.ts';
 export {
-  assertRoom,
-  deleteFiles,
-  enqueueRecordedVariants,
-  FileRefused,
-  imageFiles,
-  prepareImages,
-  registerRecordedVariantJob,
-  storeImages,
-} from './image-uploads.ts';
+  type AddHooks,
+  addImages,
+  announceImages,
+  countImages,
+  deleteImageFiles,
+  type ImageHolder,
+  type ImageRow,
+  type ImagesTable,
+  imageColumns,
+  imageLinks,
+  imageOf,
+  imagesAdded,
+  imagesOf,
+  moveImage,
+  RECORD_VARIANTS_JOB,
+  registerImageHolders,
+  removeImage,
+  type VariantsJob,
+} from './image-holder.ts';
+export type { PreparedImage, RecordedVariants } from './image-uploads.ts';
+export { FileRefused } from './image-uploads.ts';
 export type { LocalStorage, LocalStorageOptions } from './local.ts';
 export { createLocalStorage, localFileRoutes } from './local.ts';
 export type { S3Storage, S3StorageOptions } from './s3.ts';
@@ -33,7 +46,6 @@ export {
   MAX_URL_EXPIRES_SECONDS,
 } from './storage.ts';
 export type {
-  ImageVariant,
   ImageVariantJob,
   InspectedUpload,
   StoredVariant,

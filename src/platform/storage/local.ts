@@ -4,7 +4,7 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/prom
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
-import { NotFound } from '../http/errors.ts';
+import { NotFound } from '../core/errors.ts';
 import {
   assertValidKey,
   expiresInSeconds,

@@ -84,7 +84,7 @@ describe('inspectUpload', () => {
     ['an empty file', Buffer.alloc(0)],
   ])('refuses %s as unsupported-file-type (422)', async (_, bytes) => {
     expect(await rejection(inspectUpload(bytes, rules))).toMatchObject({
-      status: 422,
+      kind: 'rule',
       code: 'unsupported-file-type',
     });
   });
@@ -92,7 +92,7 @@ describe('inspectUpload', () => {
   it('refuses a kind that is not allowed', async () => {
     const pdfOnly = { maxBytes: MB, allowed: ['pdf'] as const };
     const refused = await rejection(inspectUpload(png, pdfOnly));
-    expect(refused).toMatchObject({ status: 422, code: 'unsupported-file-type' });
+    expect(refused).toMatchObject({ kind: 'rule', code: 'unsupported-file-type' });
     expect(refused).toHaveProperty('message', 'The file must be a PDF document.');
   });
 
@@ -101,7 +101,7 @@ describe('inspectUpload', () => {
     // Only a full decode can tell: the header, and so the sniffed type, are intact.
     expect((await sharp(truncated).metadata()).width).toBe(400);
     expect(await rejection(inspectUpload(truncated, rules))).toMatchObject({
-      status: 422,
+      kind: 'rule',
       code: 'corrupt-image',
     });
   });
@@ -111,7 +111,7 @@ describe('inspectUpload', () => {
       inspectUpload(Buffer.alloc(1024 + 1), { ...rules, maxBytes: 1024 }),
     );
     expect(refused).toBeInstanceOf(FileTooLarge);
-    expect(refused).toMatchObject({ status: 413, code: 'file-too-large' });
+    expect(refused).toMatchObject({ kind: 'too-large', code: 'file-too-large' });
     expect(await inspectUpload(png, { ...rules, maxBytes: png.length })).toMatchObject({
       kind: 'image',
     });

@@ -1,8 +1,8 @@
 import { posix } from 'node:path';
 import { fileTypeFromBuffer } from 'file-type';
-import sharp, { type Sharp } from 'sharp';
-import { DomainError, Invalid } from '../http/errors.ts';
+import { Invalid, TooLarge } from '../core/errors.ts';
 import type { Jobs } from '../jobs/index.ts';
+import { type ImageVariant, imageCodec } from './codec.ts';
 import type { Storage } from './storage.ts';
 
 export type UploadKind = 'image' | 'pdf';
@@ -19,8 +19,7 @@ export interface InspectedUpload {
   kind: UploadKind;
 }
 
-export class FileTooLarge extends DomainError {
-  readonly status = 413;
+export class FileTooLarge extends TooLarge {
   constructor(maxBytes: number) {
     super('file-too-large', `The file is larger than the ${maxBytes} bytes allowed.`);
   }
@@ -63,11 +62,9 @@ export async function inspectUpload(
     );
   }
   if (kind === 'image') {
+    const codec = await imageCodec();
     try {
-      await sharp(bytes, { failOn: 'truncated' }).metadata();
-      // The header alone can be intact while the pixels stop halfway: stats() reads them all,
-      // without holding the decoded image in memory.
-      await sharp(bytes, { failOn: 'truncated' }).stats();
+      await codec.verify(bytes);
     } catch {
       throw new Invalid('corrupt-image', 'The image is damaged or incomplete.');
     }
@@ -78,32 +75,13 @@ export async function inspectUpload(
 /** Widths of the WebP variants made of every image; a narrower source is never enlarged. */
 export const IMAGE_VARIANT_WIDTHS: readonly number[] = [320, 1024, 2048];
 
-export interface ImageVariant {
-  width: number;
-  height: number;
-  bytes: Uint8Array;
-}
-
 /**
- * WebP variants of an image, upright as its EXIF orientation says, each width that the source
- * reaches (or the source's own width when it is narrower than all). sharp writes no metadata
- * unless told to, so camera details and GPS positions never reach a variant.
+ * WebP variants of an image, upright as its EXIF orientation says, each standard width that the
+ * source reaches (or the source's own width when it is narrower than all), without metadata:
+ * camera details and GPS positions never reach a variant.
  */
 export async function processImage(bytes: Uint8Array): Promise<ImageVariant[]> {
-  const source = sharp(bytes, { failOn: 'truncated', autoOrient: true });
-  const { autoOrient } = await source.metadata();
-  const reached = IMAGE_VARIANT_WIDTHS.filter((width) => width <= autoOrient.width);
-  const widths = reached.length > 0 ? reached : [autoOrient.width];
-  return Promise.all(
-    widths.map(async (width) => {
-      const { data, info } = await source
-        .clone()
-        .resize({ width })
-        .webp()
-        .toBuffer({ resolveWithObject: true });
-      return { width: info.width, height: info.height, bytes: data };
-    }),
-  );
+  return (await imageCodec()).variants(bytes, IMAGE_VARIANT_WIDTHS);
 }
 
 /** `listings/1/photo.jpg` at 320 px: `listings/1/photo-320.webp`. */
@@ -113,23 +91,13 @@ export function variantKey(key: string, width: number): string {
   return `${dir === '.' ? '' : `${dir}/`}${name}-${width}.webp`;
 }
 
-const ENCODERS: Record<string, (image: Sharp) => Sharp> = {
-  jpg: (image) => image.jpeg(),
-  png: (image) => image.png(),
-  webp: (image) => image.webp(),
-  gif: (image) => image.gif(),
-  avif: (image) => image.avif(),
-};
-
 /**
  * An image that inspectUpload accepted, re-encoded in its own format (`ext` as it told),
  * upright, without its metadata: a public image must not carry the EXIF of a phone photo,
  * which says where it was taken.
  */
 export async function withoutMetadata(bytes: Uint8Array, ext: string): Promise<Uint8Array> {
-  const encode = ENCODERS[ext];
-  if (!encode) throw new Error(`no encoder for .${ext}`);
-  return encode(sharp(bytes, { autoOrient: true, animated: true })).toBuffer();
+  return (await imageCodec()).strip(bytes, ext);
 }
 
 export interface StoredVariant {

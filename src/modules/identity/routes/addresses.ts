@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { CountryCode, optionalText, text } from '../../../platform/http/fields.ts';
+import { CountryCode, optionalText, text } from '../../../platform/core/fields.ts';
+import { PageQuery, pageOf } from '../../../platform/core/paging.ts';
 import { jsonBody, problems, signedIn } from '../../../platform/http/openapi.ts';
-import { PageQuery, pageOf } from '../../../platform/http/pagination.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import {
   createAddress,

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { ROLES, requirePermission } from '../../../platform/http/auth.ts';
+import { PageQuery, pageOf } from '../../../platform/core/paging.ts';
+import { ROLES } from '../../../platform/core/permissions.ts';
+import { requirePermission } from '../../../platform/http/auth.ts';
 import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
-import { PageQuery, pageOf } from '../../../platform/http/pagination.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { getAdminUser, listUsers, setUserRoles, suspendUser, unsuspendUser } from '../admin.ts';
 import { RoleName, User } from '../schemas.ts';

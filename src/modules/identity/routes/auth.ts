@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireActor, requireUser } from '../../../platform/http/auth.ts';
-import { BadRequest } from '../../../platform/http/errors.ts';
+import { requireActor } from '../../../platform/core/permissions.ts';
+import { requireUser } from '../../../platform/http/auth.ts';
 import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
+import { RequestInvalid } from '../../../platform/http/problem.ts';
 import { policies, rateLimit } from '../../../platform/http/rate-limit.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { login, logout, logoutAll, register, resendVerification, verify } from '../account.ts';
@@ -126,8 +127,8 @@ function fromPasswordGrant(form: z.output<typeof PasswordGrant>) {
       : { phone: form.username, password: form.password },
   );
   if (!parsed.success) {
-    throw new BadRequest('validation-failed', 'The username is not an email or phone number.', {
-      errors: [{ path: 'body.username', message: 'expected an email or an E.164 phone number' }],
+    throw new RequestInvalid('validation-failed', 'The username is not an email or phone number.', {
+      fields: [{ path: 'body.username', message: 'expected an email or an E.164 phone number' }],
     });
   }
   return parsed.data;
@@ -158,8 +159,8 @@ authRoutes.openapi(
     const type = c.req.header('content-type') ?? '';
     const grant = type.startsWith('application/x-www-form-urlencoded');
     if (!grant && !type.startsWith('application/json')) {
-      throw new BadRequest('validation-failed', 'Send the credentials as a JSON body.', {
-        errors: [{ path: 'body', message: 'required' }],
+      throw new RequestInvalid('validation-failed', 'Send the credentials as a JSON body.', {
+        fields: [{ path: 'body', message: 'required' }],
       });
     }
     // Each body was validated against the schema of its own media type; the types do not know

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireActor, requireUser } from '../../../platform/http/auth.ts';
+import { requireActor } from '../../../platform/core/permissions.ts';
+import { requireUser } from '../../../platform/http/auth.ts';
 import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
 import { policies, rateLimit } from '../../../platform/http/rate-limit.ts';
 import { createRouter } from '../../../platform/http/router.ts';

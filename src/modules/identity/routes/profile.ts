@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireActor, requireUser } from '../../../platform/http/auth.ts';
+import { requireActor } from '../../../platform/core/permissions.ts';
+import { requireUser } from '../../../platform/http/auth.ts';
 import { imageFile } from '../../../platform/http/fields.ts';
 import { AUTHENTICATED, jsonBody, problems, signedIn } from '../../../platform/http/openapi.ts';
 import { consumeLimit, policies, rateLimit } from '../../../platform/http/rate-limit.ts';

@@ -1,3 +1,4 @@
+import { minorUnits } from '../../../platform/core/money.ts';
 import {
   between,
   intBetween,
@@ -14,8 +15,8 @@ import {
   type PROPERTY_TYPES,
   type Purpose,
 } from '../vocabulary.ts';
-import { locationIn, minorUnits, type Place } from './cities.ts';
 import { capitalised, label, listed, ordinal, type RentPeriod, THIS_YEAR } from './common.ts';
+import { locationIn, marketOf, type Place } from './markets.ts';
 
 /** Generated properties: types, sizes and prices as each city has them. */
 
@@ -103,6 +104,7 @@ const RENT_EXTRAS: Record<RentPeriod, readonly string[]> = {
 
 export function propertyListing(random: Random, place: Place, purpose: Purpose): ListingInput {
   const { city, neighbourhood } = place;
+  const market = marketOf(city);
   let type = weighted(random, PROPERTY_MIX);
   // Land is sold, not let.
   if (purpose === 'rent' && type === 'land') type = 'apartment';
@@ -140,7 +142,7 @@ export function propertyListing(random: Random, place: Place, purpose: Purpose):
       ? []
       : someOf(
           random,
-          PROPERTY_FEATURES.filter((f) => f !== 'sea_view' || city.coastal),
+          PROPERTY_FEATURES.filter((f) => f !== 'sea_view' || market.coastal),
           type === 'villa' ? 7 : 4,
         );
   const amenities =
@@ -156,7 +158,9 @@ export function propertyListing(random: Random, place: Place, purpose: Purpose):
 
   const metres = floorAreaM2 ?? lotSizeM2 ?? 100;
   const perM2 =
-    purpose === 'sale' ? city.perM2.sale : city.perM2.rentMonth * RENT_SCALE[rentPeriod ?? 'month'];
+    purpose === 'sale'
+      ? market.perM2.sale
+      : market.perM2.rentMonth * RENT_SCALE[rentPeriod ?? 'month'];
   const price = roundPrice(metres * perM2 * PRICE_FACTOR[type] * between(random, 0.7, 1.4));
 
   const typeName = label(type);

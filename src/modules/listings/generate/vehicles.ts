@@ -1,3 +1,4 @@
+import { minorUnits } from '../../../platform/core/money.ts';
 import {
   between,
   intBetween,
@@ -14,8 +15,8 @@ import type {
   TRANSMISSIONS,
   VEHICLE_CATEGORIES,
 } from '../vocabulary.ts';
-import { locationIn, minorUnits, type Place } from './cities.ts';
 import { label, type RentPeriod, THIS_YEAR } from './common.ts';
+import { locationIn, marketOf, type Place } from './markets.ts';
 
 /** Generated vehicles: the makes and models each city's roads carry, priced by age. */
 
@@ -172,7 +173,7 @@ const HIRE_EXTRAS = [
 
 export function vehicleListing(random: Random, place: Place, purpose: Purpose): ListingInput {
   const { city } = place;
-  const category = weighted(random, city.vehicleMix);
+  const category = weighted(random, marketOf(city).vehicleMix);
   const choices = MODELS.filter(
     (v) => v.category === category && (!v.cities || v.cities.includes(city.name)),
   );
@@ -192,7 +193,7 @@ export function vehicleListing(random: Random, place: Place, purpose: Purpose): 
         ? weighted(random, { day: 2, week: 2, month: 1 })
         : weighted(random, { day: 6, week: 2, month: 1 })
       : null;
-  const value = model.usd * city.perUsd * 0.85 ** age * between(random, 0.85, 1.15);
+  const value = model.usd * marketOf(city).perUsd * 0.85 ** age * between(random, 0.85, 1.15);
   const price =
     rentPeriod === null
       ? roundPrice(value)

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { PageQuery, pageOf } from '../../../platform/core/paging.ts';
 import { problems, signedIn } from '../../../platform/http/openapi.ts';
-import { PageQuery, pageOf } from '../../../platform/http/pagination.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { listFavorites, removeFavorite, saveFavorite } from '../favorites.ts';
 import { FavoriteItem } from '../schemas.ts';

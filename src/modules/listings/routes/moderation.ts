@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { PageQuery, pageOf } from '../../../platform/core/paging.ts';
 import { requirePermission } from '../../../platform/http/auth.ts';
 import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
-import { PageQuery, pageOf } from '../../../platform/http/pagination.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { approveListing, listingsForReview, rejectListing } from '../review.ts';
 import { ListingSummary } from '../schemas.ts';

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { imageFiles, optionalText } from '../../../platform/http/fields.ts';
+import { optionalText } from '../../../platform/core/fields.ts';
+import { imageFiles } from '../../../platform/http/fields.ts';
 import { jsonBody, problems, signedIn } from '../../../platform/http/openapi.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { addPhotos, deletePhoto, updatePhoto } from '../photos.ts';

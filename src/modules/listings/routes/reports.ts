@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { optionalText } from '../../../platform/core/fields.ts';
 import { requireUser } from '../../../platform/http/auth.ts';
-import { optionalText } from '../../../platform/http/fields.ts';
 import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
 import { policies, rateLimit } from '../../../platform/http/rate-limit.ts';
 import { createRouter } from '../../../platform/http/router.ts';

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
+import { pageOf } from '../../../platform/core/paging.ts';
 import { problems } from '../../../platform/http/openapi.ts';
-import { pageOf } from '../../../platform/http/pagination.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { ListingSummary } from '../schemas.ts';
 import { searchListings } from '../search.ts';

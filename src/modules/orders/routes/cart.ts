@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { Amount } from '../../../platform/http/fields.ts';
+import { Amount } from '../../../platform/core/fields.ts';
 import { jsonBody, problems, signedIn } from '../../../platform/http/openapi.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import {

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { PageQuery, pageOf } from '../../../platform/core/paging.ts';
 import { imageFile } from '../../../platform/http/fields.ts';
 import { jsonBody, problems, signedIn } from '../../../platform/http/openapi.ts';
-import { PageQuery, pageOf } from '../../../platform/http/pagination.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { ListingSummary } from '../../listings/index.ts';
 import {

@@ -1,3 +1,4 @@
+import { minorUnits } from '../../../platform/core/money.ts';
 import {
   between,
   intBetween,
@@ -5,7 +6,6 @@ import {
   type Random,
   roundPrice,
 } from '../../../platform/demo/random.ts';
-import { minorUnits } from '../../listings/index.ts';
 import type { ProductOption } from '../tables.ts';
 import { MAX_VARIANTS } from '../vocabulary.ts';
 import { KINDS, type ProductKind } from './catalogue.ts';

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { PageQuery } from '../../../platform/core/paging.ts';
 import { requirePermission } from '../../../platform/http/auth.ts';
 import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
-import { PageQuery } from '../../../platform/http/pagination.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { adminProducts, disableProduct, enableProduct } from '../product-moderation.ts';
 import { Product, ProductSummary } from '../schemas.ts';

@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { text } from '../../../platform/core/fields.ts';
+import { PageQuery, pageOf } from '../../../platform/core/paging.ts';
 import { requirePermission } from '../../../platform/http/auth.ts';
-import { text } from '../../../platform/http/fields.ts';
 import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
-import { PageQuery, pageOf } from '../../../platform/http/pagination.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { Shop } from '../schemas.ts';
 import { decideShop, listShops } from '../shop-admin.ts';

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { pageOf } from '../../../platform/core/paging.ts';
 import { problems } from '../../../platform/http/openapi.ts';
-import { pageOf } from '../../../platform/http/pagination.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { findProducts, listVariants, productPage, shopProducts } from '../browse.ts';
 import { BrowseQuery, ProductSearchQuery, ShopProductsQuery } from '../browse-query.ts';

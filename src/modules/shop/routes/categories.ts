@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { text } from '../../../platform/core/fields.ts';
 import { requirePermission } from '../../../platform/http/auth.ts';
-import { text } from '../../../platform/http/fields.ts';
 import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import {

@@ -1,20 +1,18 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { PageQuery, pageOf } from '../../../platform/core/paging.ts';
 import { requirePermission } from '../../../platform/http/auth.ts';
 import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
-import { PageQuery, pageOf } from '../../../platform/http/pagination.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { ProductCreate, ProductUpdate, VariantCreate, VariantUpdate } from '../product-input.ts';
 import {
-  addVariant,
   archiveProduct,
   createProduct,
-  deleteVariant,
   sellerProduct,
   sellerProducts,
   updateProduct,
-  updateVariant,
 } from '../products.ts';
 import { Product, ProductSummary } from '../schemas.ts';
+import { addVariant, deleteVariant, updateVariant } from '../variants.ts';
 import { MAX_VARIANTS, PRODUCT_STATUSES } from '../vocabulary.ts';
 
 /**

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { Currency, Money, optionalText, text } from '../../../platform/core/fields.ts';
 import { requirePermission } from '../../../platform/http/auth.ts';
-import { Currency, imageFile, Money, optionalText, text } from '../../../platform/http/fields.ts';
+import { imageFile } from '../../../platform/http/fields.ts';
 import { AUTHENTICATED, jsonBody, problems, signedIn } from '../../../platform/http/openapi.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { Phone } from '../../identity/index.ts';

@@ -1,0 +1,108 @@
+import {
+  lockExpiredUnpaid,
+  lockOrderFor,
+  type Mover,
+  moveOrder,
+  type OrderActorRole,
+  type OrderMove,
+  type OrderRow,
+  type OrderView,
+  orderLines,
+  orderView,
+} from '../modules/orders/index.ts';
+import { recordSales } from '../modules/shop/index.ts';
+import type { Ctx } from '../platform/core/context.ts';
+import { requireActor } from '../platform/core/permissions.ts';
+import { inBatches } from '../platform/db/batches.ts';
+import { withTransaction } from '../platform/db/transaction.ts';
+import type { Schedule } from '../platform/module.ts';
+import { undoCheckout } from './checkout.ts';
+
+/**
+ * Order moves with what they mean beyond the order, in the move's transaction: a cancellation
+ * undoes the order's checkout (its stock and voucher use go back, once), a completion counts
+ * its sales on the products. The orders module's state machine decides which moves exist.
+ */
+
+/** Adds a completed order's quantities to its products' sales (best-selling sorts by them). */
+async function countSales(tx: Ctx, orderId: string): Promise<void> {
+  const sold = new Map<string, number>();
+  for (const line of await orderLines(tx, orderId)) {
+    sold.set(line.productId, (sold.get(line.productId) ?? 0) + line.quantity);
+  }
+  await recordSales(
+    tx.db,
+    [...sold].map(([productId, quantity]) => ({ productId, quantity })),
+  );
+}
+
+/** Makes the move of an order locked for it, then its consequences elsewhere. */
+async function moveWithConsequences(
+  tx: Ctx,
+  row: OrderRow,
+  mover: Mover,
+  move: OrderMove,
+  now: Date,
+): Promise<OrderRow> {
+  const moved = await moveOrder(tx, row, mover, move);
+  if (moved.status === 'cancelled') await undoCheckout(tx, moved, now);
+  if (moved.status === 'completed') await countSales(tx, moved.id);
+  return moved;
+}
+
+/** Locks the order if the caller may see it (404 otherwise), moves it and answers its view. */
+function moveAs(ctx: Ctx, id: string, role: OrderActorRole, move: OrderMove): Promise<OrderView> {
+  const mover = { id: requireActor(ctx).userId, role };
+  return withTransaction(ctx, async (tx) => {
+    const row = await lockOrderFor(tx, id, mover);
+    const moved = await moveWithConsequences(tx, row, mover, move, new Date());
+    return orderView(tx.db, tx.storage, moved);
+  });
+}
+
+/** The buyer cancels their own order before the shop confirmed it. */
+export function cancelAsBuyer(ctx: Ctx, id: string, reason: string): Promise<OrderView> {
+  return moveAs(ctx, id, 'buyer', { to: 'cancelled', reason });
+}
+
+/** The seller moves an order of their own shop. */
+export function moveAsSeller(ctx: Ctx, id: string, move: OrderMove): Promise<OrderView> {
+  return moveAs(ctx, id, 'seller', move);
+}
+
+/** An admin makes any legal move of any order (audited). */
+export function moveAsAdmin(ctx: Ctx, id: string, move: OrderMove): Promise<OrderView> {
+  return moveAs(ctx, id, 'admin', move);
+}
+
+/**
+ * One order per expiry transaction. A cancellation gives stock back to its variants in id
+ * order, which keeps one order's release from deadlocking with another's; but a transaction
+ * holding several orders would update variants shared with another worker's orders in crossing
+ * orders, and deadlock.
+ */
+const EXPIRY_BATCH = 1;
+
+/** Cancels the `pending_payment` orders whose hold ran out by `now`, giving their stock back. */
+export async function expireUnpaidOrders(ctx: Ctx, now: Date): Promise<void> {
+  await inBatches(ctx, EXPIRY_BATCH, async (tx) => {
+    const rows = await lockExpiredUnpaid(tx, now, EXPIRY_BATCH);
+    for (const row of rows) {
+      await moveWithConsequences(
+        tx,
+        row,
+        { id: null, role: 'system' },
+        { to: 'cancelled', reason: 'The payment did not arrive in time.' },
+        now,
+      );
+    }
+    return rows.length;
+  });
+}
+
+const EVERY_MINUTE = '0 * * * * *';
+
+/** Unpaid orders give their held stock back. */
+export const orderMoveSchedules: readonly Schedule[] = [
+  { name: 'orders.expire-unpaid', cron: EVERY_MINUTE, run: expireUnpaidOrders },
+];
