@@ -28,9 +28,16 @@ export interface AccessClaims {
   sessionId: string;
 }
 
-/** A key's public name: a digest of the secret, never the secret. */
-export async function keyId(secret: string): Promise<string> {
-  return toBase64Url(await sha256(`mercato-kid:${secret}`)).slice(0, 16);
+const keyIds = new Map<string, Promise<string>>();
+
+/** A key's public name: a digest of the secret, never the secret (one per secret and process). */
+export function keyId(secret: string): Promise<string> {
+  let id = keyIds.get(secret);
+  if (!id) {
+    id = sha256(`mercato-kid:${secret}`).then((digest) => toBase64Url(digest).slice(0, 16));
+    keyIds.set(secret, id);
+  }
+  return id;
 }
 
 export async function signAccessToken(
