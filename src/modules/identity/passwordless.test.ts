@@ -166,7 +166,28 @@ describe('POST /api/v1/auth/otp/request and /auth/otp/verify', () => {
   });
 });
 
-describe('POST /api/v1/auth/magic-link and GET /auth/magic-link/verify', () => {
+/** What pressing the link page's button does: the token posted back. */
+const click = (url: string) =>
+  t.json('POST', '/api/v1/auth/magic-link/verify', {
+    token: new URL(url, t.config.publicUrl).searchParams.get('token'),
+  });
+
+describe('POST /api/v1/auth/magic-link and /auth/magic-link/verify', () => {
+  it('opens a page that spends nothing, as a mail scanner opening the link must not', async () => {
+    const { email } = await createUser(t);
+    await t.json('POST', '/api/v1/auth/magic-link', { email });
+    const url = await linkSentTo(email ?? '');
+    for (let i = 0; i < 2; i++) {
+      const page = await t.request(pathOf(url));
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await page.text()).toContain('<form method="post">');
+    }
+    const [link] = await codesFor(email ?? '');
+    expect(link?.consumedAt).toBeNull();
+    expect((await click(url)).status).toBe(200);
+  });
+
   it('emails a link that signs in once', async () => {
     const user = await createUser(t);
     const email = user.email ?? '';
@@ -179,7 +200,7 @@ describe('POST /api/v1/auth/magic-link and GET /auth/magic-link/verify', () => {
     const [stored] = await codesFor(email);
     expect(url).not.toContain(stored?.codeHash);
 
-    const signedIn = await t.request(pathOf(url));
+    const signedIn = await click(url);
     expect(signedIn.status).toBe(200);
     const tokens = await signedIn.json();
     expect(tokens.user.id).toBe(user.id);
@@ -187,14 +208,14 @@ describe('POST /api/v1/auth/magic-link and GET /auth/magic-link/verify', () => {
     const [entry] = await auditsOf('auth.login', user.id);
     expect(entry?.metadata).toEqual({ method: 'magic-link' });
 
-    await expectProblem(await t.request(pathOf(url)), 401, 'invalid-link');
+    await expectProblem(await click(url), 401, 'invalid-link');
   });
 
   it('signs in once when two clicks race', async () => {
     const { email } = await createUser(t);
     await t.json('POST', '/api/v1/auth/magic-link', { email });
-    const path = pathOf(await linkSentTo(email ?? ''));
-    const answers = await Promise.all([t.request(path), t.request(path), t.request(path)]);
+    const url = await linkSentTo(email ?? '');
+    const answers = await Promise.all([click(url), click(url), click(url)]);
     expect(answers.map((r) => r.status).sort()).toEqual([200, 401, 401]);
   });
 
@@ -203,7 +224,7 @@ describe('POST /api/v1/auth/magic-link and GET /auth/magic-link/verify', () => {
     const email = user.email ?? '';
     await t.database.db.update(users).set({ emailVerifiedAt: null }).where(eq(users.id, user.id));
     await t.json('POST', '/api/v1/auth/magic-link', { email });
-    expect((await t.request(pathOf(await linkSentTo(email)))).status).toBe(200);
+    expect((await click(await linkSentTo(email))).status).toBe(200);
     const [row] = await t.database.db.select().from(users).where(eq(users.id, user.id));
     expect(row?.emailVerifiedAt).toBeInstanceOf(Date);
   });
@@ -216,7 +237,7 @@ describe('POST /api/v1/auth/magic-link and GET /auth/magic-link/verify', () => {
       .update(oneTimeCodes)
       .set({ expiresAt: new Date(Date.now() - 1000) })
       .where(eq(oneTimeCodes.destination, email ?? ''));
-    await expectProblem(await t.request(pathOf(url)), 401, 'invalid-link');
+    await expectProblem(await click(url), 401, 'invalid-link');
   });
 
   it('replaces an earlier link with a new one', async () => {
@@ -234,8 +255,8 @@ describe('POST /api/v1/auth/magic-link and GET /auth/magic-link/verify', () => {
     expect((await t.json('POST', '/api/v1/auth/magic-link', { email })).status).toBe(202);
     const second = await linkSentTo(email ?? '', 2);
     expect(second).not.toBe(first);
-    await expectProblem(await t.request(pathOf(first)), 401, 'invalid-link');
-    expect((await t.request(pathOf(second))).status).toBe(200);
+    await expectProblem(await click(first), 401, 'invalid-link');
+    expect((await click(second)).status).toBe(200);
   });
 
   it('refuses a suspended account without spending the link', async () => {
@@ -243,7 +264,7 @@ describe('POST /api/v1/auth/magic-link and GET /auth/magic-link/verify', () => {
     await t.json('POST', '/api/v1/auth/magic-link', { email: user.email });
     const url = await linkSentTo(user.email ?? '');
     await t.database.db.update(users).set({ status: 'suspended' }).where(eq(users.id, user.id));
-    await expectProblem(await t.request(pathOf(url)), 403, 'account-suspended');
+    await expectProblem(await click(url), 403, 'account-suspended');
     const [link] = await codesFor(user.email ?? '');
     expect(link?.consumedAt).toBeNull();
   });
@@ -259,9 +280,15 @@ describe('POST /api/v1/auth/magic-link and GET /auth/magic-link/verify', () => {
 
   it('refuses a made-up token and asks for a missing one', async () => {
     await expectProblem(
-      await t.request('/api/v1/auth/magic-link/verify?token=made-up'),
+      await t.json('POST', '/api/v1/auth/magic-link/verify', { token: 'made-up' }),
       401,
       'invalid-link',
+    );
+    await expectProblem(
+      await t.json('POST', '/api/v1/auth/magic-link/verify', {}),
+      400,
+      'validation-failed',
+      'body.token',
     );
     await expectProblem(
       await t.request('/api/v1/auth/magic-link/verify'),

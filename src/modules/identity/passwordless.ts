@@ -13,6 +13,7 @@ import { sendMail } from '../../platform/messaging/jobs.ts';
 import { magicLinkEmail } from '../../platform/messaging/templates.ts';
 import { assertCanSignIn, markVerified } from './account.ts';
 import { assertResendAllowed, consumeCode, sendCode, wrongCode } from './codes.ts';
+import { recentlyAdded } from './contact-change.ts';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.ts';
 import { forgetSessions, revokeUserSessions, signIn, type Tokens } from './sessions.ts';
 import { oneTimeCodes, users } from './tables.ts';
@@ -139,13 +140,16 @@ export function loginWithMagicLink(ctx: Ctx, token: string): Promise<Tokens> {
 }
 
 /**
- * Sends a password-reset code to any account that is not suspended. Every caller gets the same
- * answer: a cool-down refusal would tell them the account exists, and the code sent a moment
- * ago still works.
+ * Sends a password-reset code to any account that is not suspended, unless the address became
+ * the account's within RESET_HOLD_HOURS. Every caller gets the same answer: a cool-down
+ * refusal would tell them the account exists, and the code sent a moment ago still works.
  */
 export async function forgotPassword(ctx: Ctx, identifier: Identifier): Promise<void> {
   const user = await findUserByIdentifier(ctx.db, identifier);
   if (!user || user.status === 'suspended') return;
+  // An address that just replaced the account's old one cannot reset its password yet: the
+  // old address has a day to undo the change first.
+  if (await recentlyAdded(ctx, user.id, channelOf(identifier).destination)) return;
   try {
     await sendCode(ctx, { purpose: 'password-reset', ...channelOf(identifier), userId: user.id });
   } catch (error) {

@@ -40,8 +40,14 @@ const getProfile = async (headers: Record<string, string>) => {
   expect(res.status).toBe(200);
   return res.json();
 };
-const patchProfile = (body: unknown, headers: Record<string, string>) =>
-  t.json('PATCH', '/api/v1/profile', body, headers);
+/** PATCH /profile; a new email or phone comes with the step-up, the factory's password. */
+const patchProfile = (body: Record<string, unknown>, headers: Record<string, string>) =>
+  t.json(
+    'PATCH',
+    '/api/v1/profile',
+    'email' in body || 'phone' in body ? { currentPassword: TEST_PASSWORD, ...body } : body,
+    headers,
+  );
 const verifyContact = (body: unknown, headers: Record<string, string>) =>
   t.json('POST', '/api/v1/profile/contact/verify', body, headers);
 const login = (body: Record<string, string>) =>

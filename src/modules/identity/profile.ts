@@ -9,6 +9,13 @@ import { publish } from '../../platform/events/events.ts';
 import { markVerified, VETTED_ROLES } from './account.ts';
 import { type AvatarView, avatarOf } from './avatar.ts';
 import { CODE_MAX_ATTEMPTS, consumeCode, sendCode, wrongCode } from './codes.ts';
+import {
+  assertSteppedUp,
+  type ContactField,
+  type ContactNotice,
+  recordContactChange,
+  tellOldAddress,
+} from './contact-change.ts';
 import { userRoleChanged } from './events.ts';
 import { forgetSessions } from './sessions.ts';
 import { type Channel, oneTimeCodes, userRoles, users } from './tables.ts';
@@ -46,6 +53,8 @@ export interface ProfileChanges {
   timezone?: string | undefined;
   email?: string | undefined;
   phone?: string | undefined;
+  /** The step-up a new email or phone needs from an account with a password. */
+  currentPassword?: string | undefined;
 }
 
 async function pendingContactOf(db: Executor, userId: string) {
@@ -96,8 +105,6 @@ export async function getProfile(ctx: Ctx): Promise<ProfileView> {
   return profileOf(ctx, await getUser(ctx.db, requireActor(ctx).userId));
 }
 
-type ContactField = 'email' | 'phone';
-
 const identifierOf = (field: ContactField, value: string): Identifier =>
   field === 'email' ? { email: value } : { phone: value };
 
@@ -107,17 +114,19 @@ const contactTaken = (field: ContactField) =>
   });
 
 /**
- * Changes the name, locale and time zone at once. A new email or phone only gets a code: it
- * replaces the current one when verified (verifyContactChange), so a typo cannot lock anyone
- * out of their account.
+ * Changes the name, locale and time zone at once. A new email or phone needs a step-up (the
+ * current password, or a recent sign-in) and only gets a code: it replaces the current one when
+ * verified (verifyContactChange), so a typo cannot lock anyone out of their account.
  */
 export async function updateProfile(ctx: Ctx, changes: ProfileChanges): Promise<ProfileView> {
-  const { userId } = requireActor(ctx);
+  const actor = requireActor(ctx);
+  const { userId } = actor;
   const user = await getUser(ctx.db, userId);
   const contacts = (['email', 'phone'] as const).flatMap((field) => {
     const value = changes[field];
     return value !== undefined && value !== user[field] ? [{ field, value }] : [];
   });
+  if (contacts.length > 0) await assertSteppedUp(ctx, actor, user, changes.currentPassword);
   for (const { field, value } of contacts) {
     if (await findUserByIdentifier(ctx.db, identifierOf(field, value))) throw contactTaken(field);
   }
@@ -163,13 +172,15 @@ export async function updateProfile(ctx: Ctx, changes: ProfileChanges): Promise<
 
 /**
  * Spends the code sent to a new email or phone and makes it the account's, verified. An
- * unverified account becomes verified by it, as by its sign-up code.
+ * unverified account becomes verified by it, as by its sign-up code. The other devices are
+ * signed out, and the old address is told, with a link that undoes the change.
  */
 export async function verifyContactChange(
   ctx: Ctx,
   input: Identifier & { code: string },
 ): Promise<ProfileView> {
-  const { userId } = requireActor(ctx);
+  const actor = requireActor(ctx);
+  const { userId } = actor;
   const { channel, destination } = channelOf(input);
   const field: ContactField = channel === 'email' ? 'email' : 'phone';
   const spent = await consumeCode(ctx, {
@@ -180,9 +191,9 @@ export async function verifyContactChange(
   // Another user's pending address: to this caller it is a wrong code.
   if (spent.userId !== userId) throw wrongCode();
 
-  let rolesChanged: boolean;
+  let notice: ContactNotice | null;
   try {
-    rolesChanged = await withTransaction(ctx, async (tx) => {
+    notice = await withTransaction(ctx, async (tx) => {
       const user = await lockUser(tx.db, userId);
       const holder = await findUserByIdentifier(tx.db, identifierOf(field, destination));
       if (holder && holder.id !== userId) throw contactTaken(field);
@@ -199,15 +210,21 @@ export async function verifyContactChange(
         before: { [field]: user[field] },
         after: { [field]: destination },
       });
-      return user.verifiedAt === null;
+      return recordContactChange(tx, actor, {
+        field,
+        previous: user[field],
+        current: destination,
+      });
     });
   } catch (error) {
     // Someone took the address between the check and the update.
     if (isUniqueViolation(error)) throw contactTaken(field);
     throw error;
   }
-  // Verifying granted the roles that waited for it; the cached session still has the old ones.
-  if (rolesChanged) await forgetSessions(ctx, { userId });
+  // The other devices were signed out (and verifying may have granted waiting roles): the
+  // cached session states are stale.
+  await forgetSessions(ctx, { userId });
+  if (notice) await tellOldAddress(ctx, notice);
   return getProfile(ctx);
 }
 

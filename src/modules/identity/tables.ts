@@ -142,6 +142,33 @@ export const oneTimeCodes = pgTable(
   ],
 );
 
+/**
+ * An email or phone moved to a new address. The old address is told, with a link that undoes
+ * the change for `REVERT_DAYS`; a password reset to the new address waits a day.
+ */
+export const contactChanges = pgTable(
+  'contact_changes',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    channel: text('channel', { enum: CHANNELS }).notNull(),
+    /** The address before; null when the account had none on this channel. */
+    previous: text('previous'),
+    current: text('current').notNull(),
+    /** The undo link's token, hashed; null when there was no previous address to send it to. */
+    revertTokenHash: text('revert_token_hash'),
+    revertExpiresAt: timestampMs('revert_expires_at'),
+    revertedAt: timestampMs('reverted_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('contact_changes_user').on(t.userId, t.createdAt),
+    uniqueIndex('contact_changes_revert').on(t.revertTokenHash),
+  ],
+);
+
 /** Accounts at an external identity provider (OAuth, Supabase) linked to a local user. */
 export const externalIdentities = pgTable(
   'external_identities',

@@ -8,7 +8,6 @@ import {
   changePassword,
   forgotPassword,
   loginWithCode,
-  loginWithMagicLink,
   requestLoginCode,
   requestMagicLink,
   resetPassword,
@@ -91,24 +90,6 @@ passwordlessRoutes.openapi(
     await requestMagicLink(c.get('ctx'), email);
     return c.body(null, 202);
   },
-);
-
-const MagicLinkQuery = z.object({
-  token: z.string().min(1).max(512).openapi({ description: 'The token from the emailed link.' }),
-});
-
-passwordlessRoutes.openapi(
-  createRoute({
-    method: 'get',
-    path: '/auth/magic-link/verify',
-    tags,
-    summary: 'Sign in with an emailed link',
-    description: 'Spends the link; it also confirms the email address it was sent to.',
-    middleware: rateLimit(policies.auth),
-    request: { query: MagicLinkQuery },
-    responses: { 200: TokenResponse, ...problems(401, 403) },
-  }),
-  async (c) => c.json(await loginWithMagicLink(c.get('ctx'), c.req.valid('query').token), 200),
 );
 
 passwordlessRoutes.openapi(

@@ -7,6 +7,7 @@ import { consumeLimit, policies, rateLimit } from '../../../platform/http/rate-l
 import { createRouter } from '../../../platform/http/router.ts';
 import { IMAGE_VARIANT_WIDTHS } from '../../../platform/storage/index.ts';
 import { removeAvatar, setAvatar } from '../avatar.ts';
+import { RESET_HOLD_HOURS, REVERT_DAYS, STEP_UP_MINUTES } from '../contact-change.ts';
 import {
   getProfile,
   REQUESTABLE_ROLES,
@@ -112,6 +113,15 @@ const ProfileUpdate = z
     timezone: TimeZone.optional(),
     email: Email.optional(),
     phone: Phone.optional(),
+    currentPassword: z
+      .string()
+      .max(1024)
+      .optional()
+      .openapi({
+        description:
+          'Required with a new `email` or `phone` when the account has a password: a stolen ' +
+          'access token alone cannot move the account to another address.',
+      }),
   })
   .refine(atLeastOneField, nothingToChange)
   .openapi('ProfileUpdate');
@@ -124,11 +134,13 @@ profileRoutes.openapi(
     summary: 'Change the name, locale or time zone; start changing the email or phone',
     description:
       'A new `email` or `phone` is not applied at once: a code is sent to it and ' +
-      '`pendingContact` shows it until `POST /profile/contact/verify` confirms it. ' +
-      '409 `contact-taken` when another account uses it.',
+      '`pendingContact` shows it until `POST /profile/contact/verify` confirms it. It needs a ' +
+      'step-up: `currentPassword` for an account with a password (422 `invalid-password` when ' +
+      `wrong), a sign-in within ${STEP_UP_MINUTES} minutes for one without (403 ` +
+      '`step-up-required` otherwise). 409 `contact-taken` when another account uses it.',
     ...signedIn,
     request: { body: jsonBody(ProfileUpdate) },
-    responses: { 200: profileResponse('The updated profile'), ...problems(409) },
+    responses: { 200: profileResponse('The updated profile'), ...problems(403, 409, 422) },
   }),
   async (c) => {
     const ctx = c.get('ctx');
@@ -153,6 +165,10 @@ profileRoutes.openapi(
     path: '/profile/contact/verify',
     tags,
     summary: 'Confirm a new email or phone with the code sent to it; it replaces the old one',
+    description:
+      'The other devices are signed out, and the old address is told, with a link that undoes ' +
+      `the change for ${REVERT_DAYS} days (\`POST /auth/contact/revert\`). A password reset ` +
+      `to the new address waits ${RESET_HOLD_HOURS} hours.`,
     security: AUTHENTICATED,
     middleware: [requireUser(), rateLimit(policies.auth)] as const,
     request: { body: jsonBody(ContactVerifyBody) },
