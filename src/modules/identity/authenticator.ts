@@ -15,7 +15,10 @@ import {
 import { forgetSessions, type SessionState, sessionState } from './sessions.ts';
 import { sessions } from './tables.ts';
 import { verifyAccessToken } from './tokens.ts';
-import { findUserByIdentifier, type UserRow } from './users.ts';
+import { findUserByIdentifier, grantedRoles, type UserRow } from './users.ts';
+
+/** Accounts an external identity is never linked to by email alone. */
+const STAFF_ROLES: readonly string[] = ['moderator', 'admin'];
 
 /**
  * The actor a live session gives, or why there is none. `expectedUserId`: the user the token
@@ -85,6 +88,8 @@ interface SupabaseClaims {
   sub: string;
   sessionId: string;
   email: string | null;
+  /** Supabase says its owner proved the email (not an anonymous user's, nor an unconfirmed one). */
+  emailProven: boolean;
   fullName: string | null;
 }
 
@@ -131,6 +136,8 @@ async function verifySupabaseToken(
     // another user's subject names a different (unknown) session.
     sessionId: uuidv5(`${sub}\u0000${sessionId}`, SESSION_NAMESPACE),
     email,
+    emailProven:
+      email !== null && payload.is_anonymous !== true && metadata.email_verified === true,
     fullName: text(metadata.full_name) ?? text(metadata.name) ?? email?.split('@')[0] ?? null,
   };
 }
@@ -178,7 +185,9 @@ async function openSupabaseSession(ctx: Ctx, claims: SupabaseClaims): Promise<vo
 
 /**
  * Links a Supabase user seen for the first time: to the verified local account with their
- * email (an account from before the switch to Supabase), or to a new one. An unverified local
+ * email (an account from before the switch to Supabase) when Supabase says the email is
+ * proven and the account is not staff's, or to a new one. A new account gets the email only
+ * when it is proven and nobody else's; unproven, it starts unverified. An unverified local
  * account keeps the address: its registrant never proved it, so neither side gets it.
  */
 async function adoptSupabaseUser(tx: Ctx & { db: Tx }, claims: SupabaseClaims): Promise<UserRow> {
@@ -186,7 +195,10 @@ async function adoptSupabaseUser(tx: Ctx & { db: Tx }, claims: SupabaseClaims): 
   const owner = claims.email
     ? await findUserByIdentifier(tx.db, { email: claims.email })
     : undefined;
-  if (owner?.verifiedAt) {
+  const staff = owner
+    ? (await grantedRoles(tx.db, owner.id)).some((role) => STAFF_ROLES.includes(role))
+    : false;
+  if (owner?.verifiedAt && claims.emailProven && !staff) {
     await linkIdentity(tx, account, owner.id);
     await audit(tx, {
       action: 'auth.external_linked',
@@ -198,7 +210,8 @@ async function adoptSupabaseUser(tx: Ctx & { db: Tx }, claims: SupabaseClaims): 
   }
   const user = await createExternalUser(tx, {
     account,
-    email: owner ? null : claims.email,
+    email: owner || !claims.emailProven ? null : claims.email,
+    verified: claims.emailProven,
     fullName: claims.fullName ?? '',
     channel: 'external',
   });
@@ -206,7 +219,11 @@ async function adoptSupabaseUser(tx: Ctx & { db: Tx }, claims: SupabaseClaims): 
     action: 'auth.external_user_created',
     actorId: user.id,
     resource: { type: 'user', id: user.id },
-    metadata: { provider: SUPABASE },
+    metadata: {
+      provider: SUPABASE,
+      verified: claims.emailProven,
+      ...(staff ? { staffEmail: true } : {}),
+    },
   });
   return user;
 }

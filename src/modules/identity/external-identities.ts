@@ -59,12 +59,15 @@ export async function linkIdentity(
 /**
  * A new, active local user for an external account, with the buyer role, linked to it.
  * `email` is the address to give the account: one its owner proved, and nobody else has.
+ * `verified`: the provider proved who they are (an OAuth provider always; Supabase for a
+ * confirmed email); an unproven one signs in, but what needs a verified account waits.
  */
 export async function createExternalUser(
   tx: Ctx & { db: Tx },
   input: {
     account: ExternalAccount;
     email: string | null;
+    verified: boolean;
     fullName: string;
     channel: 'oauth' | 'external';
   },
@@ -76,8 +79,8 @@ export async function createExternalUser(
       email: input.email,
       fullName: input.fullName.trim().slice(0, 120) || 'Mercato user',
       status: 'active',
-      verifiedAt: now,
-      emailVerifiedAt: input.email ? now : null,
+      verifiedAt: input.verified ? now : null,
+      emailVerifiedAt: input.email && input.verified ? now : null,
     })
     .onConflictDoNothing()
     .returning();

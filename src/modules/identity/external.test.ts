@@ -1,84 +1,29 @@
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { and, eq } from 'drizzle-orm';
-import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createUser, suspendInDatabase } from '../../../test/factories.ts';
 import { createTestApp, problemOf, type TestApp } from '../../../test/harness.ts';
 import { auditLog } from '../../platform/audit/tables.ts';
 import { outboxEvents } from '../../platform/events/tables.ts';
 import { forgetSessions } from './sessions.ts';
+import { startFakeSupabase } from './supabase.test-support.ts';
 import { externalIdentities, userRoles } from './tables.ts';
 
-/** Supabase Auth as this API sees it: a JWKS endpoint serving the project's public key. */
-const projectKey = await generateKeyPair('ES256');
-const strangerKey = await generateKeyPair('ES256');
-const publicJwk = { ...(await exportJWK(projectKey.publicKey)), kid: 'project-key', alg: 'ES256' };
-let jwksDown = true;
-let jwksRequests = 0;
-const jwksServer = createServer((req, res) => {
-  if (req.url !== '/auth/v1/.well-known/jwks.json') {
-    res.writeHead(404).end();
-    return;
-  }
-  jwksRequests++;
-  if (jwksDown) {
-    res.writeHead(503).end();
-    return;
-  }
-  res.writeHead(200, { 'Content-Type': 'application/json' });
-  res.end(JSON.stringify({ keys: [publicJwk] }));
-});
-jwksServer.listen(0, '127.0.0.1');
-await once(jwksServer, 'listening');
-const supabaseUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}`;
+const supabase = await startFakeSupabase({ down: true });
 
 const t = await createTestApp({
   env: {
     AUTH_PROVIDER: 'supabase',
-    SUPABASE_URL: supabaseUrl,
+    SUPABASE_URL: supabase.url,
     AUTH_RATE_LIMIT_PER_MINUTE: '1000',
   },
 });
 afterAll(async () => {
   await t.close();
-  jwksServer.closeAllConnections();
-  jwksServer.close();
+  supabase.close();
 });
 
-interface TokenOptions {
-  key?: CryptoKey | Uint8Array;
-  alg?: string;
-  kid?: string;
-  issuer?: string;
-  audience?: string;
-  expiresAt?: number;
-}
-
-/** An access token as Supabase Auth signs one. */
-function supabaseToken(claims: JWTPayload, options: TokenOptions = {}): Promise<string> {
-  return new SignJWT({ role: 'authenticated', aal: 'aal1', ...claims })
-    .setProtectedHeader({ alg: options.alg ?? 'ES256', kid: options.kid ?? 'project-key' })
-    .setIssuer(options.issuer ?? `${supabaseUrl}/auth/v1`)
-    .setAudience(options.audience ?? 'authenticated')
-    .setIssuedAt()
-    .setExpirationTime(options.expiresAt ?? Math.floor(Date.now() / 1000) + 3600)
-    .sign(options.key ?? projectKey.privateKey);
-}
-
-let serial = 0;
-/** A Supabase user's claims: a new user id and session each time. */
-function supabaseUser(overrides: JWTPayload = {}): JWTPayload {
-  serial++;
-  return {
-    sub: crypto.randomUUID(),
-    session_id: crypto.randomUUID(),
-    email: `Member-${serial}@Example.com`,
-    user_metadata: { full_name: 'Supa Member' },
-    ...overrides,
-  };
-}
+const supabaseToken = supabase.token;
+const supabaseUser = supabase.user;
 
 const me = (app: TestApp, token: string) =>
   app.request('/api/v1/auth/me', { headers: { Authorization: `Bearer ${token}` } });
@@ -106,7 +51,7 @@ describe('Supabase Auth tokens (AUTH_PROVIDER=supabase)', () => {
     const res = await me(t, await supabaseToken(supabaseUser()));
     expect(res.status).toBe(503);
     expect((await problemOf(res)).code).toBe('auth-provider-unavailable');
-    jwksDown = false;
+    supabase.down = false;
   });
 
   it('creates a local user on first sight, and reuses it after', async () => {
@@ -118,11 +63,11 @@ describe('Supabase Auth tokens (AUTH_PROVIDER=supabase)', () => {
       roles: ['buyer'],
       status: 'active',
     });
-    const fetched = jwksRequests;
+    const fetched = supabase.requests;
     expect((await meAs(await supabaseToken(claims))).id).toBe(user.id);
     const otherDevice = { ...claims, session_id: crypto.randomUUID() };
     expect((await meAs(await supabaseToken(otherDevice))).id).toBe(user.id);
-    expect(jwksRequests).toBe(fetched);
+    expect(supabase.requests).toBe(fetched);
 
     const links = await t.database.db
       .select()
@@ -187,12 +132,15 @@ describe('Supabase Auth tokens (AUTH_PROVIDER=supabase)', () => {
     const refused = [
       await supabaseToken(claims, { issuer: 'https://other.supabase.co/auth/v1' }),
       await supabaseToken(claims, { audience: 'anon' }),
-      await supabaseToken(claims, { key: strangerKey.privateKey }),
-      await supabaseToken(claims, { key: strangerKey.privateKey, kid: 'stranger-key' }),
-      await supabaseToken({ ...claims, session_id: undefined }, { key: projectKey.privateKey }),
+      await supabaseToken(claims, { key: supabase.strangerKey.privateKey }),
+      await supabaseToken(claims, { key: supabase.strangerKey.privateKey, kid: 'stranger-key' }),
+      await supabaseToken(
+        { ...claims, session_id: undefined },
+        { key: supabase.projectKey.privateKey },
+      ),
       await supabaseToken(claims, {
         alg: 'HS256',
-        key: new TextEncoder().encode(JSON.stringify(publicJwk)),
+        key: new TextEncoder().encode(JSON.stringify(supabase.publicJwk)),
       }),
     ];
     for (const token of refused) await expectRefused(await me(t, token), 'invalid-token');
@@ -306,7 +254,7 @@ describe('Supabase Auth tokens with SUPABASE_JWT_SECRET (HS256)', () => {
     const hs = await createTestApp({
       env: {
         AUTH_PROVIDER: 'supabase',
-        SUPABASE_URL: supabaseUrl,
+        SUPABASE_URL: supabase.url,
         SUPABASE_JWT_SECRET: secret,
         AUTH_RATE_LIMIT_PER_MINUTE: '1000',
       },

@@ -304,6 +304,7 @@ async function signInWithProfile(
         user = await createExternalUser(tx, {
           account,
           email: provenEmail,
+          verified: true,
           fullName: profile.name || profile.login || profile.email?.split('@')[0] || '',
           channel: 'oauth',
         });

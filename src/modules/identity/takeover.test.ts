@@ -7,10 +7,11 @@ import {
   signIn,
   TEST_PASSWORD,
 } from '../../../test/factories.ts';
-import { createTestApp, expectProblem, ok } from '../../../test/harness.ts';
+import { createTestApp, expectProblem, ok, type TestApp } from '../../../test/harness.ts';
 import { codeSentTo, messageTo, outbox } from '../../../test/outbox.ts';
 import { startWorker } from '../../platform/services.ts';
 import { RESET_HOLD_HOURS, REVERT_DAYS, STEP_UP_MINUTES } from './contact-change.ts';
+import { type FakeSupabase, startFakeSupabase } from './supabase.test-support.ts';
 import { contactChanges, oneTimeCodes, sessions, users } from './tables.ts';
 
 /**
@@ -212,5 +213,67 @@ describe('undoing a change from the old address', () => {
       409,
       'contact-taken',
     );
+  });
+});
+
+describe('a Supabase token takes over only an account whose address it proves', () => {
+  let app: TestApp;
+  let supabase: FakeSupabase;
+  beforeAll(async () => {
+    supabase = await startFakeSupabase();
+    app = await createTestApp({
+      env: {
+        AUTH_PROVIDER: 'supabase',
+        SUPABASE_URL: supabase.url,
+        AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+      },
+    });
+  });
+  afterAll(async () => {
+    await app.close();
+    supabase.close();
+  });
+
+  async function meWith(claims: Record<string, unknown>) {
+    const token = await supabase.token(claims);
+    return ok<{ id: string; email: string | null; roles: string[]; verifiedAt: string | null }>(
+      await app.request('/api/v1/auth/me', { headers: { Authorization: `Bearer ${token}` } }),
+    );
+  }
+
+  it('does not link an unconfirmed or anonymous Supabase email to the verified account with it', async () => {
+    const local = await createUser(app, { email: `owner-${++serial}@example.com` });
+    for (const claims of [
+      supabase.user({ email: local.email, user_metadata: { full_name: 'Not Proven' } }),
+      supabase.user({
+        email: local.email,
+        is_anonymous: true,
+        user_metadata: { email_verified: true },
+      }),
+    ]) {
+      const stranger = await meWith(claims);
+      expect(stranger.id).not.toBe(local.id);
+      expect(stranger).toMatchObject({ email: null, verifiedAt: null, roles: ['buyer'] });
+    }
+  });
+
+  it('creates an unproven user unverified, without the address', async () => {
+    const email = newEmail();
+    const user = await meWith(supabase.user({ email, user_metadata: { email_verified: false } }));
+    expect(user).toMatchObject({ email: null, verifiedAt: null });
+    const proven = await meWith(supabase.user({ email: newEmail() }));
+    expect(proven.verifiedAt).not.toBeNull();
+  });
+
+  it('never links a staff account by email, even a proven one', async () => {
+    const admin = await createUser(app, {
+      email: `staff-${++serial}@example.com`,
+      roles: ['admin'],
+    });
+    const claims = supabase.user({ email: admin.email });
+    const user = await meWith(claims);
+    expect(user.id).not.toBe(admin.id);
+    expect(user.roles).toEqual(['buyer']);
+    expect(user.email).toBeNull();
   });
 });
