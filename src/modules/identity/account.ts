@@ -1,11 +1,11 @@
-import { and, eq, notInArray, sql } from 'drizzle-orm';
+import { and, eq, notInArray } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
 import type { Ctx } from '../../platform/core/context.ts';
-import { Conflict, Forbidden, RateLimited, Unauthenticated } from '../../platform/core/errors.ts';
+import { Forbidden, Unauthenticated } from '../../platform/core/errors.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
 import { sendMail, sendSms } from '../../platform/messaging/jobs.ts';
-import { consumeCode, sendCode } from './codes.ts';
+import { consumeCode, quietly, sendCode } from './codes.ts';
 import { userRegistered, userVerified } from './events.ts';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.ts';
 import {
@@ -16,27 +16,22 @@ import {
   type Tokens,
 } from './sessions.ts';
 import { userRoles, users } from './tables.ts';
-import { accountLockedEmail, accountLockedSms } from './templates.ts';
-import {
-  channelOf,
-  findUserByIdentifier,
-  type Identifier,
-  type UserRow,
-  type UserView,
-  userView,
-} from './users.ts';
+import { signUpTakenEmail, signUpTakenSms } from './templates.ts';
+import { assertMayTry, attemptOf, clearFailures, recordFailure } from './throttle.ts';
+import { channelOf, findUserByIdentifier, type Identifier, type UserRow } from './users.ts';
 
 /** Roles granted only after a professional check (KYC), not by verifying the account. */
 export const VETTED_ROLES = ['agent', 'broker'] as const;
 
-/** Failed logins in a row that lock an account, and for how long. */
-export const LOCKOUT_THRESHOLD = 5;
-export const LOCKOUT_MINUTES = 15;
-
+/**
+ * Creates an account and sends its verification code. For an address an account already has,
+ * the answer is the same (it must not tell who has an account here): nothing is created, and
+ * the address's owner is told someone tried, in case they forgot they have one.
+ */
 export async function register(
   ctx: Ctx,
   input: Identifier & { password: string; fullName: string },
-): Promise<{ user: UserView; verification: { channel: 'email' | 'sms' } }> {
+): Promise<{ verification: { channel: 'email' | 'sms' } }> {
   checkPasswordPolicy(input.password, input);
   const { channel, destination } = channelOf(input);
   const passwordHash = await hashPassword(input.password);
@@ -51,12 +46,7 @@ export async function register(
       })
       .onConflictDoNothing()
       .returning();
-    if (!row) {
-      throw new Conflict(
-        'account-exists',
-        `An account with this ${input.email ? 'email' : 'phone number'} already exists; sign in instead.`,
-      );
-    }
+    if (!row) return undefined;
     await tx.db
       .insert(userRoles)
       .values({ userId: row.id, role: 'buyer', status: 'granted', grantedAt: row.createdAt });
@@ -71,15 +61,35 @@ export async function register(
     });
     return row;
   });
-  await sendCode(ctx, { purpose: 'verify', channel, destination, userId: user.id });
-  return { user: await userView(ctx.db, user), verification: { channel } };
+  if (user) await sendCode(ctx, { purpose: 'verify', channel, destination, userId: user.id });
+  else await tellOwnerOfSignUp(ctx, input);
+  return { verification: { channel } };
 }
 
-/** Sends a new verification code to an unverified account; says nothing about other accounts. */
+/** Tells an address's owner that someone signed up with it, at most once a cool-down. */
+async function tellOwnerOfSignUp(ctx: Ctx, identifier: Identifier): Promise<void> {
+  const owner = await findUserByIdentifier(ctx.db, identifier);
+  if (!owner) return;
+  const { destination } = channelOf(identifier);
+  const params = { url: `${ctx.config.publicUrl}/api/v1/auth/password/forgot` };
+  await audit(ctx, {
+    action: 'auth.sign_up_with_taken_address',
+    actorId: null,
+    resource: { type: 'user', id: owner.id },
+  });
+  if (identifier.email)
+    await sendMail(ctx, { to: destination, template: signUpTakenEmail, params });
+  else await sendSms(ctx, { to: destination, template: signUpTakenSms, params });
+}
+
+/**
+ * Sends a new verification code to an unverified account; says nothing about other accounts,
+ * nor that a code went out a moment ago (the earlier one still works).
+ */
 export async function resendVerification(ctx: Ctx, identifier: Identifier): Promise<void> {
   const user = await findUserByIdentifier(ctx.db, identifier);
   if (user?.status !== 'unverified') return;
-  await sendCode(ctx, { purpose: 'verify', ...channelOf(identifier), userId: user.id });
+  await quietly(sendCode(ctx, { purpose: 'verify', ...channelOf(identifier), userId: user.id }));
 }
 
 /**
@@ -153,79 +163,28 @@ export function assertCanSignIn(user: UserRow): void {
   }
 }
 
-function assertNotLocked(user: UserRow): void {
-  const lockedFor = (user.lockedUntil?.getTime() ?? 0) - Date.now();
-  if (lockedFor > 0) {
-    throw new RateLimited(
-      lockedFor / 1000,
-      'The account is locked after repeated failed sign-ins; try again later.',
-      { code: 'account-locked' },
-    );
-  }
-}
-
 /**
- * Counts a failed password, locking the account at the threshold (and telling its owner).
- * Committed on its own, before the caller answers 401.
+ * Signs in with a password. Wrong ones slow further tries from the same address (throttle.ts),
+ * for an unknown account as for a known one; the account itself is never locked.
  */
-async function recordFailedLogin(ctx: Ctx, user: UserRow | undefined, identifier: Identifier) {
-  if (!user) {
+export async function login(ctx: Ctx, input: Identifier & { password: string }): Promise<Tokens> {
+  const attempt = attemptOf(ctx, channelOf(input).destination);
+  await assertMayTry(ctx, attempt);
+  const user = await findUserByIdentifier(ctx.db, input);
+  if (!(await verifyPassword(user?.passwordHash ?? null, input.password))) {
+    const failures = await recordFailure(ctx, attempt);
     await audit(ctx, {
       action: 'auth.login_failed',
       actorId: null,
-      resource: { type: 'user' },
-      metadata: { identifier: identifier.email ?? identifier.phone },
+      resource: { type: 'user', ...(user ? { id: user.id } : {}) },
+      metadata: { failures, ...(user ? {} : { identifier: attempt.account }) },
     });
-    return;
-  }
-  const locked = await withTransaction(ctx, async (tx) => {
-    const [row] = await tx.db
-      .update(users)
-      .set({
-        failedLogins: sql`${users.failedLogins} + 1`,
-        lockedUntil: sql`case when ${users.failedLogins} + 1 >= ${LOCKOUT_THRESHOLD}
-          then now() + make_interval(mins => ${LOCKOUT_MINUTES}) else ${users.lockedUntil} end`,
-      })
-      .where(eq(users.id, user.id))
-      .returning({ failedLogins: users.failedLogins });
-    const failures = row?.failedLogins ?? 0;
-    await audit(tx, {
-      action: 'auth.login_failed',
-      actorId: null,
-      resource: { type: 'user', id: user.id },
-      metadata: { failures },
-    });
-    if (failures !== LOCKOUT_THRESHOLD) return false;
-    await audit(tx, {
-      action: 'auth.locked',
-      actorId: null,
-      resource: { type: 'user', id: user.id },
-      metadata: { minutes: LOCKOUT_MINUTES },
-    });
-    return true;
-  });
-  if (!locked) return;
-  const params = { minutes: LOCKOUT_MINUTES };
-  if (user.email) await sendMail(ctx, { to: user.email, template: accountLockedEmail, params });
-  else if (user.phone) await sendSms(ctx, { to: user.phone, template: accountLockedSms, params });
-}
-
-export async function login(ctx: Ctx, input: Identifier & { password: string }): Promise<Tokens> {
-  const user = await findUserByIdentifier(ctx.db, input);
-  if (user) assertNotLocked(user);
-  if (!(await verifyPassword(user?.passwordHash ?? null, input.password))) {
-    await recordFailedLogin(ctx, user, input);
     throw badCredentials();
   }
   if (!user) throw badCredentials();
   assertCanSignIn(user);
-  return withTransaction(ctx, async (tx) => {
-    await tx.db
-      .update(users)
-      .set({ failedLogins: 0, lockedUntil: null })
-      .where(eq(users.id, user.id));
-    return signIn(tx, user, 'password');
-  });
+  await clearFailures(ctx, attempt);
+  return signIn(ctx, user, 'password');
 }
 
 export async function logout(

@@ -127,7 +127,6 @@ describe('GET /api/v1/admin/users', () => {
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
       failedLogins: 0,
-      lockedUntil: null,
       suspendedReason: null,
       lastSignInAt: null,
     });

@@ -10,13 +10,14 @@ import { publish } from '../../platform/events/events.ts';
 import { userRoleChanged, userSuspended } from './events.ts';
 import { forgetSessions, REFRESH_TOKEN_TTL_DAYS, revokeUserSessions } from './sessions.ts';
 import { externalIdentities, sessions, type UserStatus, userRoles, users } from './tables.ts';
+import { failuresByAccount } from './throttle.ts';
 import { byRoleOrder, grantedRoles, type UserView } from './users.ts';
 
 /** A user as the people who run Mercato see it: the account's state, not only its profile. */
 export interface AdminUser extends UserView {
   pendingRoles: Role[];
+  /** Wrong passwords tried for its email and phone, from every address, not yet forgotten. */
   failedLogins: number;
-  lockedUntil: string | null;
   suspendedReason: string | null;
   lastSignInAt: string | null;
   updatedAt: string;
@@ -43,8 +44,6 @@ const adminColumns = {
   fullName: users.fullName,
   status: users.status,
   verifiedAt: users.verifiedAt,
-  failedLogins: users.failedLogins,
-  lockedUntil: users.lockedUntil,
   suspendedReason: users.suspendedReason,
   createdAt: users.createdAt,
   updatedAt: users.updatedAt,
@@ -72,6 +71,13 @@ async function toAdminUsers(db: Executor, rows: AdminRow[]): Promise<AdminUser[]
     .where(inArray(sessions.userId, ids))
     .groupBy(sessions.userId);
   const lastSignIn = new Map(signIns.map((s) => [s.userId, s.at]));
+  const failures = await failuresByAccount(
+    db,
+    rows.flatMap((row) => [row.email, row.phone].filter((a): a is string => a !== null)),
+  );
+  const failedFor = (row: AdminRow) =>
+    (row.email ? (failures.get(row.email) ?? 0) : 0) +
+    (row.phone ? (failures.get(row.phone) ?? 0) : 0);
   const rolesOf = (userId: string, status: 'granted' | 'pending') =>
     roleRows
       .filter((r) => r.userId === userId && r.status === status)
@@ -88,8 +94,7 @@ async function toAdminUsers(db: Executor, rows: AdminRow[]): Promise<AdminUser[]
     verifiedAt: row.verifiedAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     pendingRoles: rolesOf(row.id, 'pending'),
-    failedLogins: row.failedLogins,
-    lockedUntil: row.lockedUntil?.toISOString() ?? null,
+    failedLogins: failedFor(row),
     suspendedReason: row.suspendedReason,
     lastSignInAt: lastSignIn.get(row.id)?.toISOString() ?? null,
     updatedAt: row.updatedAt.toISOString(),

@@ -38,22 +38,17 @@ describe('POST /auth/register', () => {
       password: PASSWORD,
       fullName: ' Abebe Bikila ',
     });
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(202);
     const body = await res.json();
-    expect(body).toEqual({
-      user: {
-        id: expect.any(String),
-        email,
-        phone: null,
-        fullName: 'Abebe Bikila',
-        roles: ['buyer'],
-        status: 'unverified',
-        verifiedAt: null,
-        createdAt: expect.any(String),
-      },
-      verification: { channel: 'email' },
+    expect(body).toEqual({ verification: { channel: 'email' } });
+    const [created] = await t.database.db.select().from(users).where(eq(users.email, email));
+    expect(created).toMatchObject({
+      email,
+      phone: null,
+      fullName: 'Abebe Bikila',
+      status: 'unverified',
+      verifiedAt: null,
     });
-    expect(JSON.stringify(body)).not.toMatch(/argon2|passwordHash/);
     const code = await codeSentTo(t, email);
     const [stored] = await t.database.db
       .select()
@@ -63,7 +58,7 @@ describe('POST /auth/register', () => {
     const events = await t.database.db
       .select({ name: outboxEvents.name })
       .from(outboxEvents)
-      .where(eq(outboxEvents.aggregateId, body.user.id));
+      .where(eq(outboxEvents.aggregateId, created?.id ?? ''));
     expect(events.map((e) => e.name)).toEqual(['user.registered']);
   });
 
@@ -74,7 +69,7 @@ describe('POST /auth/register', () => {
       password: PASSWORD,
       fullName: 'Derartu Tulu',
     });
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(202);
     expect((await res.json()).verification).toEqual({ channel: 'sms' });
     const [sms] = await (async () => {
       await codeSentTo(t, phone);
@@ -83,17 +78,24 @@ describe('POST /auth/register', () => {
     expect(sms?.channel).toBe('sms');
   });
 
-  it('answers 409 for a taken email, saying nothing else', async () => {
+  it('answers a taken email as a free one, creating nothing and telling its owner', async () => {
     const user = await createUser(t);
-    const res = await post('/auth/register', {
-      email: user.email,
+    const email = user.email ?? '';
+    const free = await post('/auth/register', {
+      email: newEmail(),
       password: PASSWORD,
       fullName: 'X',
     });
-    expect(res.status).toBe(409);
-    const problem = await problemOf(res);
-    expect(problem.code).toBe('account-exists');
-    expect(JSON.stringify(problem)).not.toContain(user.id);
+    const res = await post('/auth/register', { email, password: PASSWORD, fullName: 'X' });
+    expect(res.status).toBe(free.status);
+    expect(await res.json()).toEqual(await free.json());
+    const mail = await (async () => {
+      await expect.poll(async () => (await outbox(t, email)).length, { timeout: 10_000 }).toBe(1);
+      return (await outbox(t, email))[0];
+    })();
+    expect(mail?.subject).toBe('Someone tried to sign up with your address');
+    const [row] = await t.database.db.select().from(users).where(eq(users.email, email));
+    expect(row?.passwordHash).toBe(user.passwordHash);
   });
 
   it.each([
@@ -148,9 +150,11 @@ describe('POST /auth/register', () => {
 describe('POST /auth/verify', () => {
   async function registered() {
     const email = newEmail();
-    const res = await post('/auth/register', { email, password: PASSWORD, fullName: 'Haile G' });
-    const { user } = await res.json();
-    return { email, id: user.id as string, code: await codeSentTo(t, email) };
+    expect(
+      (await post('/auth/register', { email, password: PASSWORD, fullName: 'Haile G' })).status,
+    ).toBe(202);
+    const [user] = await t.database.db.select().from(users).where(eq(users.email, email));
+    return { email, id: user?.id as string, code: await codeSentTo(t, email) };
   }
 
   it('verifies the account with the code and signs in', async () => {
@@ -195,9 +199,10 @@ describe('POST /auth/verify', () => {
   it('resends a code after the cool-down, and says nothing about unknown accounts', async () => {
     const { email } = await registered();
     const soon = await post('/auth/verify/resend', { email });
-    expect(soon.status).toBe(429);
-    expect((await problemOf(soon)).code).toBe('code-cooldown');
-    expect(Number(soon.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(soon.status).toBe(202);
+    const codes = () =>
+      t.database.db.select().from(oneTimeCodes).where(eq(oneTimeCodes.destination, email));
+    expect(await codes()).toHaveLength(1);
     await t.database.db
       .update(oneTimeCodes)
       .set({ createdAt: new Date(Date.now() - 61_000) })
@@ -278,34 +283,6 @@ describe('POST /auth/login', () => {
     const suspended = await createUser(t, { status: 'suspended' });
     const refused = await post('/auth/login', { email: suspended.email, password: TEST_PASSWORD });
     expect((await problemOf(refused)).code).toBe('account-suspended');
-  });
-
-  it('locks the account after five failures in a row, and tells its owner', async () => {
-    const user = await createUser(t);
-    const email = user.email ?? '';
-    for (let i = 0; i < 5; i++) {
-      expect((await post('/auth/login', { email, password: `wrong password ${i}` })).status).toBe(
-        401,
-      );
-    }
-    const locked = await post('/auth/login', { email, password: TEST_PASSWORD });
-    expect(locked.status).toBe(429);
-    expect((await problemOf(locked)).code).toBe('account-locked');
-    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(14 * 60);
-    await expect
-      .poll(async () => (await outbox(t, email)).map((m) => m.subject), { timeout: 10_000 })
-      .toEqual(['Your Mercato account was locked']);
-    const actions = await auditActions(user.id);
-    expect(actions.filter((a) => a === 'auth.login_failed')).toHaveLength(5);
-    expect(actions).toContain('auth.locked');
-
-    await t.database.db
-      .update(users)
-      .set({ lockedUntil: new Date(Date.now() - 1000) })
-      .where(eq(users.id, user.id));
-    expect((await post('/auth/login', { email, password: TEST_PASSWORD })).status).toBe(200);
-    const [row] = await t.database.db.select().from(users).where(eq(users.id, user.id));
-    expect(row).toMatchObject({ failedLogins: 0, lockedUntil: null });
   });
 
   it('resets the failure count on success', async () => {

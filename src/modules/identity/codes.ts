@@ -47,6 +47,19 @@ export async function assertResendAllowed(
 }
 
 /**
+ * Runs a send, taking its cool-down refusal as done: a request that says nothing about whether
+ * an account exists must answer alike within the cool-down too (the code sent a moment ago
+ * still works).
+ */
+export async function quietly(send: Promise<void>): Promise<void> {
+  try {
+    await send;
+  } catch (error) {
+    if (!(error instanceof RateLimited && error.code === 'code-cooldown')) throw error;
+  }
+}
+
+/**
  * Makes a code for `target`, replacing any earlier one, and sends it by its channel. A second
  * request within the cool-down is refused with 429 and the seconds left.
  */

@@ -2,6 +2,7 @@ import type { Module } from '../../platform/module.ts';
 import { ensureBootstrapAdmin } from './bootstrap-admin.ts';
 import { identityPermissions } from './permissions.ts';
 import { routes } from './routes/index.ts';
+import { forgetIdleFailures } from './throttle.ts';
 
 export { type AddressView, addressOf } from './addresses.ts';
 export { contactsOf, grantRole } from './admin.ts';
@@ -18,4 +19,5 @@ export const identityModule: Module = {
   routes,
   permissions: identityPermissions,
   onStart: ensureBootstrapAdmin,
+  schedules: [forgetIdleFailures],
 };

@@ -233,8 +233,12 @@ describe('GET /api/v1/auth/oauth/{provider}/callback', () => {
       password: 'a squatter passphrase',
       fullName: 'Squatter',
     });
-    expect(squatter.status).toBe(201);
-    const registered = (await squatter.json()).user as { id: string };
+    expect(squatter.status).toBe(202);
+    const [registered] = await t.database.db
+      .select({ id: users.id })
+      .from(users)
+      .where(eq(users.email, 'owner@example.com'));
+    if (!registered) throw new Error('the squatter was not registered');
 
     fake.profiles.google = googleProfile({ email: 'owner@example.com', name: 'Real Owner' });
     const tokens = await tokensOf(await signInWith('google'));

@@ -338,7 +338,7 @@ async function linkToOwner(
     await markVerified(tx, owner, { email: account.email });
     const [cleared] = await tx.db
       .update(users)
-      .set({ passwordHash: null, failedLogins: 0, lockedUntil: null })
+      .set({ passwordHash: null })
       .where(eq(users.id, owner.id))
       .returning();
     if (!cleared) throw new Error('linked user vanished');

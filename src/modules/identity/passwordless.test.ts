@@ -100,12 +100,13 @@ describe('POST /api/v1/auth/otp/request and /auth/otp/verify', () => {
     }
   });
 
-  it('refuses a second request within a minute', async () => {
+  it('sends nothing more within a minute, answering as for an unknown account', async () => {
     const { email } = await createUser(t);
     await t.json('POST', '/api/v1/auth/otp/request', { email });
     const res = await t.json('POST', '/api/v1/auth/otp/request', { email });
-    await expectProblem(res, 429, 'code-cooldown');
-    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(res.status).toBe(202);
+    expect(await res.text()).toBe('');
+    expect(await codesFor(email ?? '')).toHaveLength(1);
   });
 
   it('spends a code once', async () => {
@@ -245,8 +246,8 @@ describe('POST /api/v1/auth/magic-link and /auth/magic-link/verify', () => {
     await t.json('POST', '/api/v1/auth/magic-link', { email });
     const first = await linkSentTo(email ?? '');
     const early = await t.json('POST', '/api/v1/auth/magic-link', { email });
-    await expectProblem(early, 429, 'code-cooldown');
-    expect(Number(early.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(early.status).toBe(202);
+    expect(await codesFor(email ?? '')).toHaveLength(1);
 
     await t.database.db
       .update(oneTimeCodes)
@@ -409,13 +410,9 @@ describe('POST /api/v1/auth/password/reset', () => {
     expect((await login(email ?? '', TEST_PASSWORD)).status).toBe(200);
   });
 
-  it('verifies an unverified account and lifts a lockout', async () => {
+  it('verifies an unverified account', async () => {
     const user = await createUser(t, { status: 'unverified' });
     const email = user.email ?? '';
-    await t.database.db
-      .update(users)
-      .set({ failedLogins: 5, lockedUntil: new Date(Date.now() + 600_000) })
-      .where(eq(users.id, user.id));
     const code = await resetCodeFor(email);
     const res = await t.json('POST', '/api/v1/auth/password/reset', {
       email,
@@ -427,7 +424,6 @@ describe('POST /api/v1/auth/password/reset', () => {
     expect(signedIn.status).toBe(200);
     expect((await signedIn.json()).user).toMatchObject({ status: 'active', roles: ['buyer'] });
     const [row] = await t.database.db.select().from(users).where(eq(users.id, user.id));
-    expect(row).toMatchObject({ failedLogins: 0, lockedUntil: null });
     expect(row?.emailVerifiedAt).toBeInstanceOf(Date);
   });
 

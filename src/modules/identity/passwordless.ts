@@ -1,18 +1,12 @@
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
 import type { Actor, Ctx } from '../../platform/core/context.ts';
-import {
-  Conflict,
-  Forbidden,
-  Invalid,
-  RateLimited,
-  Unauthenticated,
-} from '../../platform/core/errors.ts';
+import { Conflict, Forbidden, Invalid, Unauthenticated } from '../../platform/core/errors.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { sendMail } from '../../platform/messaging/jobs.ts';
 import { magicLinkEmail } from '../../platform/messaging/templates.ts';
 import { assertCanSignIn, markVerified } from './account.ts';
-import { assertResendAllowed, consumeCode, sendCode, wrongCode } from './codes.ts';
+import { assertResendAllowed, consumeCode, quietly, sendCode, wrongCode } from './codes.ts';
 import { recentlyAdded } from './contact-change.ts';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.ts';
 import { forgetSessions, revokeUserSessions, signIn, type Tokens } from './sessions.ts';
@@ -57,11 +51,14 @@ function signInBy(ctx: Ctx, user: UserRow, identifier: Identifier, method: strin
   );
 }
 
-/** Sends a sign-in code to an active account; about any other the caller learns nothing. */
+/**
+ * Sends a sign-in code to an active account; about any other the caller learns nothing, nor,
+ * within the cool-down, that a code went out a moment ago.
+ */
 export async function requestLoginCode(ctx: Ctx, identifier: Identifier): Promise<void> {
   const user = await findUserByIdentifier(ctx.db, identifier);
   if (user?.status !== 'active') return;
-  await sendCode(ctx, { purpose: 'login', ...channelOf(identifier), userId: user.id });
+  await quietly(sendCode(ctx, { purpose: 'login', ...channelOf(identifier), userId: user.id }));
 }
 
 export async function loginWithCode(
@@ -77,11 +74,16 @@ export async function loginWithCode(
 
 /**
  * Mails a sign-in link to an active account, replacing any earlier one; about any other the
- * caller learns nothing. One link a minute per address, like codes.
+ * caller learns nothing. One link a minute per address, like codes; a second request within
+ * it answers alike and sends nothing.
  */
 export async function requestMagicLink(ctx: Ctx, email: string): Promise<void> {
   const user = await findUserByIdentifier(ctx.db, { email });
   if (user?.status !== 'active') return;
+  await quietly(mailMagicLink(ctx, user, email));
+}
+
+async function mailMagicLink(ctx: Ctx, user: UserRow, email: string): Promise<void> {
   const mine = and(eq(oneTimeCodes.purpose, 'magic-link'), eq(oneTimeCodes.destination, email));
   await assertResendAllowed(ctx, 'magic-link', email);
   const token = randomToken();
@@ -150,16 +152,14 @@ export async function forgotPassword(ctx: Ctx, identifier: Identifier): Promise<
   // An address that just replaced the account's old one cannot reset its password yet: the
   // old address has a day to undo the change first.
   if (await recentlyAdded(ctx, user.id, channelOf(identifier).destination)) return;
-  try {
-    await sendCode(ctx, { purpose: 'password-reset', ...channelOf(identifier), userId: user.id });
-  } catch (error) {
-    if (!(error instanceof RateLimited && error.code === 'code-cooldown')) throw error;
-  }
+  await quietly(
+    sendCode(ctx, { purpose: 'password-reset', ...channelOf(identifier), userId: user.id }),
+  );
 }
 
 /**
- * Sets a new password with a reset code, ends every session and lifts a lockout. The code
- * proves the address it went to, so an unverified account becomes verified.
+ * Sets a new password with a reset code and ends every session. The code proves the address it
+ * went to, so an unverified account becomes verified.
  */
 export async function resetPassword(
   ctx: Ctx,
@@ -181,10 +181,7 @@ export async function resetPassword(
   checkPasswordPolicy(input.password, user);
   const passwordHash = await hashPassword(input.password);
   await withTransaction(ctx, async (tx) => {
-    await tx.db
-      .update(users)
-      .set({ passwordHash, failedLogins: 0, lockedUntil: null })
-      .where(eq(users.id, user.id));
+    await tx.db.update(users).set({ passwordHash }).where(eq(users.id, user.id));
     await proveAddress(tx, user, input);
     const ended = await revokeUserSessions(tx, user.id, 'password-reset');
     await audit(tx, {

@@ -482,7 +482,7 @@ describe('POST /profile/roles/{role}', () => {
       password: TEST_PASSWORD,
       fullName: 'New Seller',
     });
-    expect(registered.status).toBe(201);
+    expect(registered.status).toBe(202);
     const [user] = await t.database.db.select().from(users).where(eq(users.email, email));
     if (!user) throw new Error('registered user not found');
     const { headers } = await signIn(t, user);

@@ -36,8 +36,6 @@ export const users = pgTable(
     timezone: text('timezone').notNull().default('UTC'),
     /** The storage key of the avatar's original; variants sit beside it. */
     avatarKey: text('avatar_key'),
-    failedLogins: integer('failed_logins').notNull().default(0),
-    lockedUntil: timestampMs('locked_until'),
     suspendedReason: text('suspended_reason'),
     ...timestamps(),
   },
@@ -166,6 +164,26 @@ export const contactChanges = pgTable(
   (t) => [
     index('contact_changes_user').on(t.userId, t.createdAt),
     uniqueIndex('contact_changes_revert').on(t.revertTokenHash),
+  ],
+);
+
+/**
+ * Failed passwords for an account (the email or phone tried, whether or not an account has it)
+ * from one client address, and when the next try may come: each failure past the free ones
+ * doubles the wait. The owner on another address is not slowed.
+ */
+export const signInFailures = pgTable(
+  'sign_in_failures',
+  {
+    account: text('account').notNull(),
+    client: text('client').notNull(),
+    failures: integer('failures').notNull(),
+    retryAt: timestampMs('retry_at').notNull(),
+    updatedAt: timestampMs('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.account, t.client] }),
+    index('sign_in_failures_updated').on(t.updatedAt),
   ],
 );
 

@@ -1,28 +1,6 @@
 import { z } from 'zod';
 import { defineTemplate, html } from '../../platform/messaging/templates.ts';
 
-const LockedParams = z.object({ minutes: z.number().int().positive() });
-
-const lockedSentence = ({ minutes }: z.output<typeof LockedParams>) =>
-  `Your Mercato account was locked for ${minutes} minutes after repeated failed sign-ins.`;
-
-const ADVICE =
-  'If this was not you, reset your password once the lock ends; if it was you, wait and try again.';
-
-/** Tells the owner of an account that repeated failed logins locked it. */
-export const accountLockedEmail = defineTemplate('account-locked.email', {
-  params: LockedParams,
-  subject: () => 'Your Mercato account was locked',
-  text: (p) => `${lockedSentence(p)}\n\n${ADVICE}\n`,
-  html: (p) => html`<p>${lockedSentence(p)}</p>
-<p>${ADVICE}</p>`,
-});
-
-export const accountLockedSms = defineTemplate('account-locked.sms', {
-  params: LockedParams,
-  text: lockedSentence,
-});
-
 const ContactChangedParams = z.object({
   channel: z.enum(['email', 'phone']),
   current: z.string(),
@@ -48,4 +26,25 @@ export const contactChangedEmail = defineTemplate('contact-changed.email', {
 export const contactChangedSms = defineTemplate('contact-changed.sms', {
   params: ContactChangedParams,
   text: (p) => `${changedSentence(p)} ${revertSentence(p)}`,
+});
+
+const SignUpTakenParams = z.object({ url: z.url() });
+
+const takenSentence =
+  'Someone tried to create a Mercato account with this address, which already has one.';
+const takenAdvice = ({ url }: z.output<typeof SignUpTakenParams>) =>
+  `If it was you, sign in, or reset your password (${url}). If not, you need do nothing.`;
+
+/** Tells an address's owner that a sign-up with it was tried: the answer to it said nothing. */
+export const signUpTakenEmail = defineTemplate('sign-up-taken.email', {
+  params: SignUpTakenParams,
+  subject: () => 'Someone tried to sign up with your address',
+  text: (p) => `${takenSentence}\n\n${takenAdvice(p)}\n`,
+  html: (p) => html`<p>${takenSentence}</p>
+<p>${takenAdvice(p)}</p>`,
+});
+
+export const signUpTakenSms = defineTemplate('sign-up-taken.sms', {
+  params: SignUpTakenParams,
+  text: (p) => `${takenSentence} ${takenAdvice(p)}`,
 });

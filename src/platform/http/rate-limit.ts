@@ -38,6 +38,12 @@ export const policies = {
    */
   authAccount: (config: Config) =>
     ({ name: 'auth-account', points: config.authRateLimitPerMinute, duration: 900 }) as const,
+  /**
+   * Recovery (codes and links sent to the account's own address), per account and address: a
+   * budget of its own, so nobody spending the sign-in budget keeps the owner from recovering.
+   */
+  authRecovery: (config: Config) =>
+    ({ name: 'auth-recovery', points: config.authRateLimitPerMinute, duration: 900 }) as const,
   /** Chat messages: spam. */
   messaging: { name: 'messaging', points: 30, duration: 60, key: 'user' },
   /**

@@ -16,8 +16,10 @@ const AdminUser = User.extend({
   pendingRoles: z
     .array(RoleName)
     .openapi({ description: 'Roles waiting for verification or a KYC check; they grant nothing.' }),
-  failedLogins: z.number().int().openapi({ description: 'Failed sign-ins in a row.' }),
-  lockedUntil: z.iso.datetime().nullable(),
+  failedLogins: z.number().int().openapi({
+    description:
+      'Wrong passwords tried for its email and phone, from every address, in the last day.',
+  }),
   suspendedReason: z.string().nullable(),
   lastSignInAt: z.iso.datetime().nullable(),
   updatedAt: z.iso.datetime(),

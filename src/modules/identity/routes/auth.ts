@@ -38,29 +38,30 @@ authRoutes.openapi(
     path: '/auth/register',
     tags,
     summary: 'Create an account with an email or a phone; a verification code is sent to it',
+    description:
+      'Answers 202 alike when the address already has an account, so it cannot be used to find ' +
+      'accounts: then nothing is created, and the address is told someone tried (sign in, or ' +
+      'reset the password). Verify with the code, which signs in.',
     middleware: rateLimit(policies.auth),
     request: { body: jsonBody(RegisterBody) },
     responses: {
-      201: {
-        description: 'Created; verify with the code sent by `verification.channel`',
+      202: {
+        description: 'Verify with the code sent by `verification.channel`',
         content: {
           'application/json': {
             schema: z
-              .object({
-                user: User,
-                verification: z.object({ channel: z.enum(['email', 'sms']) }),
-              })
+              .object({ verification: z.object({ channel: z.enum(['email', 'sms']) }) })
               .openapi('Registration'),
           },
         },
       },
-      ...problems(409, 422),
+      ...problems(422),
     },
   }),
   async (c) => {
     const body = c.req.valid('json');
     await limitAccount(c, body);
-    return c.json(await register(c.get('ctx'), body), 201);
+    return c.json(await register(c.get('ctx'), body), 202);
   },
 );
 
@@ -81,7 +82,7 @@ authRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid('json');
-    await limitAccount(c, body);
+    await limitAccount(c, body, 'recovery');
     return c.json(await verify(c.get('ctx'), body), 200);
   },
 );
@@ -99,7 +100,7 @@ authRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid('json');
-    await limitAccount(c, body);
+    await limitAccount(c, body, 'recovery');
     await resendVerification(c.get('ctx'), body);
     return c.body(null, 202);
   },
@@ -143,7 +144,9 @@ authRoutes.openapi(
     description:
       'JSON, or an OAuth2 password grant (`application/x-www-form-urlencoded`, the username ' +
       'being the email or phone), which also answers `access_token` and `token_type`. Five ' +
-      'wrong passwords in a row lock the account for 15 minutes (429 `account-locked`).',
+      `wrong passwords from one address cost nothing; each one after doubles the wait before ` +
+      'the next try from there (429 `too-many-attempts` with `Retry-After`), for any email or ' +
+      'phone, known or not. The account is never locked.',
     middleware: rateLimit(policies.auth),
     request: {
       body: {

@@ -43,7 +43,7 @@ passwordlessRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid('json');
-    await limitAccount(c, body);
+    await limitAccount(c, body, 'recovery');
     await requestLoginCode(c.get('ctx'), body);
     return c.body(null, 202);
   },
@@ -66,7 +66,7 @@ passwordlessRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid('json');
-    await limitAccount(c, body);
+    await limitAccount(c, body, 'recovery');
     return c.json(await loginWithCode(c.get('ctx'), body), 200);
   },
 );
@@ -86,7 +86,7 @@ passwordlessRoutes.openapi(
   }),
   async (c) => {
     const { email } = c.req.valid('json');
-    await limitAccount(c, { email });
+    await limitAccount(c, { email }, 'recovery');
     await requestMagicLink(c.get('ctx'), email);
     return c.body(null, 202);
   },
@@ -105,7 +105,7 @@ passwordlessRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid('json');
-    await limitAccount(c, body);
+    await limitAccount(c, body, 'recovery');
     await forgotPassword(c.get('ctx'), body);
     return c.body(null, 202);
   },
@@ -131,7 +131,7 @@ passwordlessRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid('json');
-    await limitAccount(c, body);
+    await limitAccount(c, body, 'recovery');
     await resetPassword(c.get('ctx'), body);
     return c.body(null, 204);
   },
