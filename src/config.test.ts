@@ -46,7 +46,7 @@ describe('config', () => {
       CORS_ORIGINS: 'https://a.example, https://b.example',
       PUBLIC_URL: 'https://api.example.com/',
       RATE_LIMIT_PER_MINUTE: '120',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY_HOPS: '1',
       REDIS_PREFIX: 'shop-eu:',
     });
     expect(config).toMatchObject({
@@ -58,7 +58,7 @@ describe('config', () => {
       corsOrigins: ['https://a.example', 'https://b.example'],
       publicUrl: 'https://api.example.com',
       rateLimitPerMinute: 120,
-      trustProxy: true,
+      trustProxyHops: 1,
       redisPrefix: 'shop-eu:',
     });
   });

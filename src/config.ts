@@ -85,7 +85,7 @@ const envSchema = z
     AFRICASTALKING_BASE_URL: z.url({ message: 'expected an absolute URL' }).optional(),
     RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
     AUTH_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(10),
-    TRUST_PROXY: bool.default(false),
+    TRUST_PROXY_HOPS: int(0, 10).default(0),
     METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
     LISTING_EXPIRY_DAYS: int(1, 3650).default(90),
@@ -240,8 +240,11 @@ export interface Config {
   readonly rateLimitPerMinute: number;
   /** Sign-in, sign-up, OTP and reset attempts per minute per address (and per 15 min per account). */
   readonly authRateLimitPerMinute: number;
-  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
-  readonly trustProxy: boolean;
+  /**
+   * How many reverse proxies stand in front (each appends to X-Forwarded-For): the client's
+   * address is that many entries from the right. 0: the socket's peer, the header ignored.
+   */
+  readonly trustProxyHops: number;
   readonly metricsToken: string | undefined;
   readonly shutdownTimeoutMs: number;
   readonly listings: {
@@ -383,7 +386,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
         : undefined,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
-    trustProxy: e.TRUST_PROXY,
+    trustProxyHops: e.TRUST_PROXY_HOPS,
     metricsToken: e.METRICS_TOKEN,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     listings: Object.freeze({

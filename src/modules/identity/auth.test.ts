@@ -393,7 +393,7 @@ describe('GET /auth/me', () => {
 describe('rate limits', () => {
   it('limit sign-in attempts per address and per account', async () => {
     const limited = await createTestApp({
-      env: { AUTH_RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: 'true' },
+      env: { AUTH_RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY_HOPS: '1' },
     });
     try {
       const user = await createUser(limited);

@@ -14,7 +14,7 @@ import { FREE_FAILURES, MAX_WAIT_SECONDS, waitAfter } from './throttle.ts';
  */
 
 const t = await createTestApp({
-  env: { AUTH_RATE_LIMIT_PER_MINUTE: '1000', TRUST_PROXY: 'true' },
+  env: { AUTH_RATE_LIMIT_PER_MINUTE: '1000', TRUST_PROXY_HOPS: '1' },
 });
 afterAll(() => t.close());
 
@@ -110,7 +110,7 @@ describe('recovery while someone guesses the password', () => {
   let limited: TestApp;
   beforeAll(async () => {
     limited = await createTestApp({
-      env: { AUTH_RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: 'true' },
+      env: { AUTH_RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY_HOPS: '1' },
     });
     await startWorker(limited.services, limited.ctx());
   });

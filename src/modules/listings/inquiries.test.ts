@@ -19,7 +19,7 @@ import { inquiries } from './tables.ts';
 // Guests are told apart by X-Forwarded-For, so each test's guests have counters of their own.
 const LIMIT = 5;
 const t = await createTestApp({
-  env: { TRUST_PROXY: 'true', INQUIRY_RATE_LIMIT_PER_HOUR: String(LIMIT) },
+  env: { TRUST_PROXY_HOPS: '1', INQUIRY_RATE_LIMIT_PER_HOUR: String(LIMIT) },
 });
 afterAll(() => t.close());
 

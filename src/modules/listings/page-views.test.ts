@@ -15,7 +15,7 @@ import { listingViews } from './tables.ts';
 import type { ListingView } from './views.ts';
 
 // Guests are told apart by address (X-Forwarded-For, trusted here) and user agent.
-const t = await createTestApp({ env: { TRUST_PROXY: 'true' } });
+const t = await createTestApp({ env: { TRUST_PROXY_HOPS: '1' } });
 afterAll(() => t.close());
 
 // Each listing its own description: a copy of another account's goes to review.

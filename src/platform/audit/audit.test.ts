@@ -6,7 +6,7 @@ import { securityCases } from '../../../test/security.ts';
 import { auditLog } from './tables.ts';
 
 // Behind a proxy, as in production: the audit log records the client's forwarded address.
-const t = await createTestApp({ env: { TRUST_PROXY: 'true' } });
+const t = await createTestApp({ env: { TRUST_PROXY_HOPS: '1' } });
 afterAll(() => t.close());
 
 let admin: SignedIn;

@@ -72,7 +72,7 @@ describe('rate limits when Redis is down', () => {
 
 const t = await createTestApp({
   modules: [probeModule],
-  env: { TRUST_PROXY: 'true', RATE_LIMIT_PER_MINUTE: '8' },
+  env: { TRUST_PROXY_HOPS: '2', RATE_LIMIT_PER_MINUTE: '8' },
 });
 afterAll(() => t.close());
 
@@ -112,6 +112,21 @@ describe('the rateLimit middleware', () => {
     expect(statuses.slice(0, 8).every((s) => s === 404)).toBe(true);
     expect(statuses[8]).toBe(429);
     expect((await t.request('/healthz', from('198.51.100.4'))).status).toBe(200);
+  });
+
+  it('takes the address TRUST_PROXY_HOPS from the right: what a client writes does not count', async () => {
+    // Two proxies here: the nearer appended the farther one (10.0.0.1), which appended the client.
+    const forged = (left: string) => ({
+      headers: { 'X-Forwarded-For': `${left}, 198.51.100.50, 10.0.0.1` },
+    });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push((await t.request('/api/v1/probe/limited', forged(`203.0.113.${i}`))).status);
+    }
+    expect(statuses).toEqual([204, 204, 204, 429]);
+    // A request that did not come through both proxies is counted by its socket address.
+    const short = { headers: { 'X-Forwarded-For': '198.51.100.51' } };
+    expect((await t.request('/api/v1/probe/limited', short)).status).toBe(204);
   });
 
   it('ignores X-Forwarded-For unless the proxy is trusted', async () => {

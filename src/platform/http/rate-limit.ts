@@ -119,13 +119,17 @@ export function createRateLimits(options: { redis?: Redis; prefix: string }): Ra
 }
 
 /**
- * The caller's address. Behind a proxy (TRUST_PROXY=true) it is the left-most
- * X-Forwarded-For entry, which the proxy sets; otherwise the socket's peer, which the runtime
- * supplies, since reading it is runtime-specific.
+ * The caller's address. Behind TRUST_PROXY_HOPS proxies it is the X-Forwarded-For entry that
+ * many from the right: each proxy appends the address it was reached from, and whatever a
+ * client writes stands to the left, so it cannot choose its address. With fewer entries than
+ * proxies (a request that did not come through them all), and without proxies, it is the
+ * socket's peer, which the runtime supplies, since reading it is runtime-specific.
  */
-export function clientIp(c: Context<AppEnv>, config: Pick<Config, 'trustProxy'>): string {
-  if (config.trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+export function clientIp(c: Context<AppEnv>, config: Pick<Config, 'trustProxyHops'>): string {
+  const hops = config.trustProxyHops;
+  if (hops > 0) {
+    const entries = (c.req.header('x-forwarded-for') ?? '').split(',').map((e) => e.trim());
+    const forwarded = entries.length >= hops ? entries[entries.length - hops] : undefined;
     if (forwarded) return forwarded;
   }
   return c.get('remoteAddress') ?? 'unknown';
