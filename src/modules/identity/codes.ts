@@ -109,20 +109,25 @@ export async function consumeCode(
   target: { purpose: CodePurpose; destination: string; code: string },
 ): Promise<{ userId: string | null }> {
   const { purpose, destination, code } = target;
+  const usable = and(
+    isNull(oneTimeCodes.consumedAt),
+    gt(oneTimeCodes.expiresAt, sql`now()`),
+    lt(oneTimeCodes.attempts, CODE_MAX_ATTEMPTS),
+  );
+  // The conditions stand in the UPDATE itself, not only in the subquery that finds the code:
+  // PostgreSQL re-checks the UPDATE's own conditions on the row it waited for, so tries racing
+  // each other still stop at the limit.
   const [live] = await ctx.db
     .update(oneTimeCodes)
     .set({ attempts: sql`${oneTimeCodes.attempts} + 1` })
     .where(
-      sql`${oneTimeCodes.id} = (
-        select ${oneTimeCodes.id} from ${oneTimeCodes}
-        where ${and(
-          eq(oneTimeCodes.purpose, purpose),
-          eq(oneTimeCodes.destination, destination),
-          isNull(oneTimeCodes.consumedAt),
-          gt(oneTimeCodes.expiresAt, sql`now()`),
-          lt(oneTimeCodes.attempts, CODE_MAX_ATTEMPTS),
-        )}
-        order by ${oneTimeCodes.createdAt} desc limit 1)`,
+      and(
+        sql`${oneTimeCodes.id} = (
+          select ${oneTimeCodes.id} from ${oneTimeCodes}
+          where ${and(eq(oneTimeCodes.purpose, purpose), eq(oneTimeCodes.destination, destination), usable)}
+          order by ${oneTimeCodes.createdAt} desc limit 1)`,
+        usable,
+      ),
     )
     .returning({
       id: oneTimeCodes.id,

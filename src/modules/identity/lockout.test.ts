@@ -4,8 +4,10 @@ import { createUser, signedInUser, TEST_PASSWORD } from '../../../test/factories
 import { createTestApp, expectProblem, ok, type TestApp } from '../../../test/harness.ts';
 import { codeSentTo } from '../../../test/outbox.ts';
 import { startWorker } from '../../platform/services.ts';
-import { signInFailures } from './tables.ts';
+import { CODE_MAX_ATTEMPTS } from './codes.ts';
+import { oneTimeCodes, signInFailures } from './tables.ts';
 import { FREE_FAILURES, MAX_WAIT_SECONDS, waitAfter } from './throttle.ts';
+import { codeHash } from './tokens.ts';
 
 /**
  * Nobody can lock anyone out, nor learn who has an account: wrong passwords slow the address
@@ -91,6 +93,38 @@ describe('wrong passwords', () => {
   });
 });
 
+describe('the password, while signed in', () => {
+  it('cannot be guessed through password change: tries are limited per user', async () => {
+    const limited = await createTestApp({ env: { AUTH_RATE_LIMIT_PER_MINUTE: '3' } });
+    try {
+      const { headers } = await signedInUser(limited);
+      const change = () =>
+        limited.json(
+          'POST',
+          '/api/v1/auth/password/change',
+          { currentPassword: 'a guess at it', newPassword: 'another long passphrase' },
+          headers,
+        );
+      for (let i = 0; i < 3; i++) await expectProblem(await change(), 422, 'invalid-password');
+      await expectProblem(await change(), 429, 'too-many-requests');
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it.each(['password1234', 'Password1234', 'iloveyou123'])(
+    'is refused when it is among the breached ones, like %s',
+    async (password) => {
+      const res = await t.json('POST', '/api/v1/auth/register', {
+        email: newEmail(),
+        password,
+        fullName: 'X',
+      });
+      await expectProblem(res, 422, 'weak-password', ['body.password']);
+    },
+  );
+});
+
 describe('what the admins see', () => {
   it('is every wrong password tried for the account, from every address', async () => {
     const { user, headers } = await signedInUser(t, { roles: ['admin'] });
@@ -143,5 +177,31 @@ describe('recovery while someone guesses the password', () => {
       owner,
     );
     expect(reset.status).toBe(204);
+  });
+});
+
+describe.runIf(process.env.TEST_DATABASE_URL)('codes guessed at once (PostgreSQL)', () => {
+  it('still allow five tries in all, and none after', async () => {
+    const user = await createUser(t);
+    const email = user.email ?? '';
+    const code = '424242';
+    await db.insert(oneTimeCodes).values({
+      userId: user.id,
+      purpose: 'login',
+      channel: 'email',
+      destination: email,
+      codeHash: await codeHash(t.config.jwtSecret, ['login', email], code),
+      expiresAt: new Date(Date.now() + 600_000),
+    });
+    const guesses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        t.json('POST', '/api/v1/auth/otp/verify', { email, code: String(100000 + i) }),
+      ),
+    );
+    expect(guesses.every((res) => res.status === 422)).toBe(true);
+    const [row] = await db.select().from(oneTimeCodes).where(eq(oneTimeCodes.destination, email));
+    expect(row?.attempts).toBe(CODE_MAX_ATTEMPTS);
+    const late = await t.json('POST', '/api/v1/auth/otp/verify', { email, code });
+    await expectProblem(late, 422, 'invalid-code');
   });
 });

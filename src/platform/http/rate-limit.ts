@@ -44,6 +44,17 @@ export const policies = {
    */
   authRecovery: (config: Config) =>
     ({ name: 'auth-recovery', points: config.authRateLimitPerMinute, duration: 900 }) as const,
+  /**
+   * Tries of the current password while signed in, per user: a stolen access token must not
+   * be a way to guess the password. AUTH_RATE_LIMIT_PER_MINUTE per 15 minutes.
+   */
+  passwordChange: (config: Config) =>
+    ({
+      name: 'password-change',
+      points: config.authRateLimitPerMinute,
+      duration: 900,
+      key: 'user',
+    }) as const,
   /** Chat messages: spam. */
   messaging: { name: 'messaging', points: 30, duration: 60, key: 'user' },
   /**

@@ -1,8 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import pkg from '../../../package.json' with { type: 'json' };
 import type { Config } from '../../config.ts';
+import { constantTimeEqual } from '../crypto.ts';
 import type { Metrics } from '../metrics.ts';
-import { ProblemSchema, problemResponse } from './problem.ts';
+import { notFoundProblem, ProblemSchema, problemResponse } from './problem.ts';
 import { createRouter } from './router.ts';
 
 /** What the operators' tools call: about, liveness, readiness, metrics. */
@@ -100,8 +101,9 @@ export function systemRoutes({ config, metrics, checks }: SystemRoutesOptions) {
           await withTimeout(check(), CHECK_TIMEOUT_MS);
           return [name, 'ok'] as const;
         } catch (error) {
+          // Why stays in the log: an error's message names hosts and ports.
           c.get('log').warn({ err: error, check: name }, 'readiness check failed');
-          return [name, `down: ${(error as Error).message}`] as const;
+          return [name, 'down'] as const;
         }
       }),
     );
@@ -117,8 +119,12 @@ export function systemRoutes({ config, metrics, checks }: SystemRoutesOptions) {
     return c.json({ status: 'ok' as const, checks: Object.fromEntries(results) }, 200);
   });
 
+  // Production serves metrics only to the holder of METRICS_TOKEN: unset, there are none.
+  const metricsOpen = config.env !== 'production';
   router.get('/metrics', async (c) => {
-    if (config.metricsToken && c.req.header('authorization') !== `Bearer ${config.metricsToken}`) {
+    const token = config.metricsToken;
+    if (!token && !metricsOpen) return notFoundProblem(c);
+    if (token && !constantTimeEqual(c.req.header('authorization') ?? '', `Bearer ${token}`)) {
       return problemResponse(c, {
         status: 401,
         code: 'unauthorized',

@@ -149,11 +149,16 @@ passwordlessRoutes.openapi(
     summary: 'Change the password; every other session ends, this one stays',
     description:
       'An account without a password (signed up by OAuth) answers 422 `no-password`: set ' +
-      'one through POST /auth/password/forgot and /auth/password/reset.',
+      'one through POST /auth/password/forgot and /auth/password/reset. Rate-limited per ' +
+      'address and per user (429), so a stolen access token cannot guess the password.',
     security: AUTHENTICATED,
-    middleware: requireUser(),
+    middleware: [
+      requireUser(),
+      rateLimit(policies.auth),
+      rateLimit(policies.passwordChange),
+    ] as const,
     request: { body: jsonBody(ChangeBody) },
-    responses: { 204: { description: 'Password changed' }, ...problems(409, 422) },
+    responses: { 204: { description: 'Password changed' }, ...problems(409, 422, 429) },
   }),
   async (c) => {
     const ctx = c.get('ctx');
