@@ -38,7 +38,7 @@ $(DEPS): package-lock.json package.json $(NODE_DEP)
 	@touch $@
 
 run: $(DEPS) ## Serve the API on http://localhost:3000 (embedded database, migrations, demo data)
-	MIGRATE_ON_START=$${MIGRATE_ON_START:-true} node src/runtimes/node.ts
+	MIGRATE_ON_START=$${MIGRATE_ON_START:-true} DEV_OUTBOX=$${DEV_OUTBOX:-true} node src/runtimes/node.ts
 
 test: $(DEPS) ## Run the test suite on the embedded database (PGlite)
 	$(VITEST) run --coverage

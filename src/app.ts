@@ -164,7 +164,7 @@ export function createApp(deps: AppDeps) {
   const api = createRouter();
   api.route('/', eventAdminRoutes);
   api.route('/', auditRoutes);
-  if (config.env !== 'production') api.route('/', devOutboxRoutes);
+  if (config.devOutbox) api.route('/', devOutboxRoutes);
   for (const module of deps.modules ?? defaultModules) {
     if (module.routes) api.route('/', module.routes);
   }

@@ -38,6 +38,7 @@ describe('config', () => {
 
   it('reads and coerces values', () => {
     const config = parseConfig({
+      NODE_ENV: 'development',
       PORT: '8080',
       SEED_DEMO: 'false',
       MIGRATE_ON_START: '1',

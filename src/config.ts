@@ -31,8 +31,8 @@ const csv = z.string().transform((v) =>
 
 const envSchema = z
   .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    HOST: z.string().min(1).default('0.0.0.0'),
+    NODE_ENV: z.enum(['development', 'test', 'production']).optional(),
+    HOST: z.string().min(1).optional(),
     PORT: int(0, 65535).default(3000),
     PUBLIC_URL: z.url({ message: 'expected an absolute URL' }).optional(),
     DATA_DIR: z.string().min(1).default('./.data'),
@@ -47,6 +47,7 @@ const envSchema = z
     JOBS_IN_PROCESS: bool.default(true),
     SEED_DEMO: bool.default(true),
     JWT_SECRET: z.string().optional(),
+    DEV_OUTBOX: bool.default(false),
     JWT_PREVIOUS_SECRETS: csv.optional(),
     CURSOR_SECRET: z.string().min(32, { message: 'expected at least 32 characters' }).optional(),
     ADMIN_EMAIL: z.email({ message: 'expected an email address' }).optional(),
@@ -152,10 +153,57 @@ const envSchema = z
         });
       }
     }
+    // Unset NODE_ENV means development, which is only safe on a developer's own machine.
+    if (!env.NODE_ENV) {
+      if (env.DATABASE_URL && env.DATABASE_URL !== 'memory://') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['NODE_ENV'],
+          message: 'required with a PostgreSQL DATABASE_URL: set production (or development)',
+        });
+      }
+      if (env.HOST && !isLoopback(env.HOST)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['NODE_ENV'],
+          message: `required with a HOST other than loopback (${env.HOST}): set production (or development)`,
+        });
+      }
+    }
+    const local = env.NODE_ENV !== 'production' && isLoopback(hostOf(env));
+    if (env.NODE_ENV === 'production' && env.DEV_OUTBOX) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DEV_OUTBOX'],
+        message: 'never in production: it shows every code and reset link sent',
+      });
+    }
+    if (env.JWT_SECRET === DEV_JWT_SECRET && env.NODE_ENV !== 'test' && !local) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'the public development secret is for local development only',
+      });
+    }
+    if (env.JWT_PREVIOUS_SECRETS?.includes(DEV_JWT_SECRET) && env.NODE_ENV !== 'test' && !local) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_PREVIOUS_SECRETS'],
+        message: 'the public development secret is for local development only',
+      });
+    }
+    if (!env.JWT_SECRET && env.NODE_ENV !== 'test' && !local) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message:
+          env.NODE_ENV === 'production'
+            ? 'required in production'
+            : 'required when HOST is not loopback: the default is public',
+      });
+    }
     if (env.NODE_ENV !== 'production') return;
-    if (!env.JWT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required in production' });
-    } else if (new TextEncoder().encode(env.JWT_SECRET).length < 32) {
+    if (env.JWT_SECRET && new TextEncoder().encode(env.JWT_SECRET).length < 32) {
       ctx.addIssue({
         code: 'custom',
         path: ['JWT_SECRET'],
@@ -166,6 +214,15 @@ const envSchema = z
       ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required in production' });
     }
   });
+
+/** Production listens on every interface (a container's port); development on loopback. */
+function hostOf(env: { NODE_ENV?: string | undefined; HOST?: string | undefined }): string {
+  return env.HOST ?? (env.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1');
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
 
 /** Every variable Mercato reads; the README's table and .env.example list the same. */
 export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
@@ -195,6 +252,8 @@ export interface Config {
    * rotates without the other: clients' cursors survive a token key rotation.
    */
   readonly cursorSecret: string;
+  /** Serves GET /api/v1/dev/outbox (every code and link sent); never in production. */
+  readonly devOutbox: boolean;
   /** The first admin, created on start when no user has this email. */
   readonly bootstrapAdmin: { email: string; password: string } | undefined;
   /**
@@ -229,7 +288,7 @@ export interface Config {
     | undefined;
   /** The largest upload accepted. */
   readonly uploadMaxBytes: number;
-  /** Unset: mail goes to the development outbox (GET /api/v1/dev/outbox). */
+  /** Unset: mail goes to the development outbox (readable at GET /api/v1/dev/outbox with devOutbox). */
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
   /** Unset: SMS goes to the development outbox. */
@@ -313,10 +372,11 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     );
   }
   const e = parsed.data;
-  const dev = e.NODE_ENV !== 'production';
+  const nodeEnv = e.NODE_ENV ?? 'development';
+  const dev = nodeEnv !== 'production';
   return Object.freeze({
-    env: e.NODE_ENV,
-    host: e.HOST,
+    env: nodeEnv,
+    host: hostOf(e),
     port: e.PORT,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     dataDir: e.DATA_DIR,
@@ -329,6 +389,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     seedDemo: e.SEED_DEMO,
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
     jwtPreviousSecrets: Object.freeze(e.JWT_PREVIOUS_SECRETS ?? []),
+    devOutbox: e.DEV_OUTBOX,
     cursorSecret: e.CURSOR_SECRET ?? `cursors:${e.JWT_SECRET ?? DEV_JWT_SECRET}`,
     bootstrapAdmin:
       e.ADMIN_EMAIL && e.ADMIN_PASSWORD
@@ -354,8 +415,8 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
           : undefined,
       providerUrl: e.OAUTH_PROVIDER_URL?.replace(/\/$/, ''),
     }),
-    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
-    logPretty: e.LOG_PRETTY ?? e.NODE_ENV === 'development',
+    logLevel: e.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    logPretty: e.LOG_PRETTY ?? nodeEnv === 'development',
     corsOrigins: Object.freeze(e.CORS_ORIGINS ?? (dev ? ['*'] : [])),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     s3:

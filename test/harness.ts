@@ -50,6 +50,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   // under a prefix of its own so parallel test files never share counters or caches.
   const config = parseConfig({
     NODE_ENV: 'test',
+    DEV_OUTBOX: 'true',
     REDIS_URL: process.env.REDIS_URL,
     REDIS_PREFIX: `mercato:test:${uuidv7()}:`,
     // Accounts made by factories are seconds old, and tests list in bursts at prices of their

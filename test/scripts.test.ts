@@ -113,7 +113,7 @@ describe('scripts/backup and scripts/restore', { timeout: 90_000 }, () => {
     const admin = await openPostgres(adminUrl, 1);
     await admin.db.execute(sql.raw(`CREATE DATABASE "${name}"`));
     try {
-      const env = { DATABASE_URL: url, LOG_LEVEL: 'warn' };
+      const env = { NODE_ENV: 'development', DATABASE_URL: url, LOG_LEVEL: 'warn' };
       expect((await runNode('scripts/migrate.ts', [], env)).code).toBe(0);
       const database = await openPostgres(url, 1);
       await database.db.execute(sql`insert into platform_meta (key, value) values ('kept', '1')`);
