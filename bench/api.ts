@@ -51,7 +51,11 @@ interface Sample {
 
 /** Migrates, loads the listings and products, and picks ids for the single-row scenarios. */
 async function prepare(databaseUrl: string | undefined, dataDir: string): Promise<Sample> {
-  const config = parseConfig({ DATABASE_URL: databaseUrl, DATA_DIR: dataDir });
+  const config = parseConfig({
+    NODE_ENV: 'development',
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: dataDir,
+  });
   const log = createLogger({ level: 'warn', pretty: false });
   const database = await openDatabase({ url: databaseUrl, dataDir, poolSize: 2 });
   const parts = assemble({ config, log, database, modules });

@@ -14,6 +14,7 @@ import { authenticatorFor } from './modules/identity/index.ts';
 import { modules as defaultModules } from './modules/index.ts';
 import { auditRoutes } from './platform/audit/routes.ts';
 import type { Database } from './platform/db/client.ts';
+import type { ErrorTracker } from './platform/error-tracker.ts';
 import { eventAdminRoutes } from './platform/events/routes.ts';
 import { authenticate } from './platform/http/auth.ts';
 import { addSharedResponses, registerSharedComponents } from './platform/http/openapi.ts';
@@ -41,6 +42,8 @@ export interface AppDeps {
   /** More readiness checks, by name. */
   checks?: Record<string, () => Promise<unknown>>;
   metrics?: Metrics;
+  /** Hears of every 500; none when absent. */
+  errorTracker?: ErrorTracker;
   /** Loads the API reference page's script, served from /docs/scalar.js (no CDN). */
   docsScript: () => Promise<string>;
   /** The modules to mount; all of src/modules by default. Tests add their own. */
@@ -123,8 +126,18 @@ export function createApp(deps: AppDeps) {
   );
   const { cache, grants, jobs, pubsub, rateLimits, storage } = deps.services;
   // Uploads (multipart) may be as large as UPLOAD_MAX_BYTES; everything else stays small.
-  const jsonLimit = bodyLimit({ maxSize: config.bodyLimitBytes });
-  const uploadLimit = bodyLimit({ maxSize: config.uploadMaxBytes });
+  const limit = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: (c) =>
+        problemResponse(c, {
+          status: 413,
+          code: 'body-too-large',
+          detail: `The body is larger than the ${maxSize} bytes allowed.`,
+        }),
+    });
+  const jsonLimit = limit(config.bodyLimitBytes);
+  const uploadLimit = limit(config.uploadMaxBytes);
   app.use('/api/*', (c, next) =>
     c.req.header('content-type')?.startsWith('multipart/form-data')
       ? uploadLimit(c, next)
@@ -156,7 +169,15 @@ export function createApp(deps: AppDeps) {
   // After the limit, so guessing tokens is limited too.
   app.use('/api/*', authenticate(authenticatorFor(config)));
 
-  app.onError((error, c) => errorToProblem(c, error));
+  app.onError((error, c) =>
+    errorToProblem(c, error, (unexpected) =>
+      deps.errorTracker?.captureException(unexpected, {
+        requestId: c.get('requestId'),
+        route: routeLabel(c),
+        method: c.req.method,
+      }),
+    ),
+  );
   app.notFound((c) => notFoundProblem(c));
 
   app.route('/', systemRoutes({ config, metrics, checks: readinessChecks(deps) }));

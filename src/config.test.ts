@@ -126,6 +126,22 @@ describe('config', () => {
     expect(parseConfig({}).s3).toBeUndefined();
   });
 
+  it('reports to Sentry only with a SENTRY_DSN, filed under NODE_ENV unless told otherwise', () => {
+    expect(parseConfig({}).sentry).toBeUndefined();
+    const dsn = 'https://abc123@o1.ingest.sentry.io/42';
+    expect(parseConfig({ NODE_ENV: 'test', SENTRY_DSN: dsn }).sentry).toEqual({
+      dsn,
+      environment: 'test',
+    });
+    expect(parseConfig({ SENTRY_DSN: dsn, SENTRY_ENVIRONMENT: 'staging' }).sentry).toEqual({
+      dsn,
+      environment: 'staging',
+    });
+    expect(problemsOf({ SENTRY_DSN: 'https://o1.ingest.sentry.io/42' })).toEqual([
+      'SENTRY_DSN: expected a Sentry DSN: https://<key>@<host>/<project id> (got "https://o1.ingest.sentry.io/42")',
+    ]);
+  });
+
   it('rejects an out-of-range port', () => {
     expect(problemsOf({ PORT: '70000' })).toEqual(['PORT: expected at most 65535 (got "70000")']);
   });

@@ -43,10 +43,12 @@ const envSchema = z
       .string()
       .regex(/^rediss?:\/\/.+/, { message: 'expected a redis:// or rediss:// URL' })
       .optional(),
+    REDIS_COMMAND_TIMEOUT_MS: int(50, 60_000).default(1000),
     MIGRATE_ON_START: bool.default(false),
     JOBS_IN_PROCESS: bool.default(true),
     SEED_DEMO: bool.default(true),
     JWT_SECRET: z.string().optional(),
+    SESSION_MAX_DAYS: int(1, 3650).default(90),
     DEV_OUTBOX: bool.default(false),
     JWT_PREVIOUS_SECRETS: csv.optional(),
     CURSOR_SECRET: z.string().min(32, { message: 'expected at least 32 characters' }).optional(),
@@ -75,6 +77,7 @@ const envSchema = z
     S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
     S3_PUBLIC_URL: z.url({ message: 'expected an absolute URL' }).optional(),
     UPLOAD_MAX_BYTES: int(1024, 1024 ** 3).default(10 * 1024 * 1024),
+    IMAGE_MAX_PIXELS: int(1, 0x3fff * 0x3fff).default(40_000_000),
     SMTP_URL: z
       .string()
       .regex(/^smtps?:\/\/.+/, { message: 'expected an smtp:// or smtps:// URL' })
@@ -88,6 +91,13 @@ const envSchema = z
     AUTH_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(10),
     TRUST_PROXY_HOPS: int(0, 10).default(0),
     METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
+    SENTRY_DSN: z
+      .string()
+      .regex(/^https?:\/\/\w+(:\w*)?@[\w.-]+(:\d+)?\/(.+\/)?\d+$/, {
+        message: 'expected a Sentry DSN: https://<key>@<host>/<project id>',
+      })
+      .optional(),
+    SENTRY_ENVIRONMENT: z.string().min(1).optional(),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
     LISTING_EXPIRY_DAYS: int(1, 3650).default(90),
     LISTING_EXPIRY_WARNING_DAYS: int(0, 365).default(7),
@@ -100,6 +110,7 @@ const envSchema = z
     MODERATION_BANNED_WORDS: csv.optional(),
     ORDER_PAYMENT_HOLD_MINUTES: int(1, 7 * 24 * 60).default(30),
     ORDER_MAX_QUANTITY: int(1, 10_000).default(20),
+    ORDER_CONFIRM_HOURS: int(1, 30 * 24).default(48),
     EVENT_RETENTION_DAYS: int(1, 3650).default(14),
     IDEMPOTENCY_RETENTION_HOURS: int(1, 24 * 365).default(24),
   })
@@ -239,6 +250,8 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** Prefixes every Redis key, so deployments can share one Redis. */
   readonly redisPrefix: string;
+  /** A Redis command unanswered this long fails, and its user falls back (a hung Redis). */
+  readonly redisCommandTimeoutMs: number;
   readonly migrateOnStart: boolean;
   /** Run jobs (and the event relay) in the API process; false when a worker process does. */
   readonly jobsInProcess: boolean;
@@ -252,6 +265,11 @@ export interface Config {
    * rotates without the other: clients' cursors survive a token key rotation.
    */
   readonly cursorSecret: string;
+  /**
+   * A session ends this many days after its sign-in however often it is refreshed: a stolen
+   * refresh token is not a key for ever.
+   */
+  readonly sessionMaxDays: number;
   /** Serves GET /api/v1/dev/outbox (every code and link sent); never in production. */
   readonly devOutbox: boolean;
   /** The first admin, created on start when no user has this email. */
@@ -288,6 +306,11 @@ export interface Config {
     | undefined;
   /** The largest upload accepted. */
   readonly uploadMaxBytes: number;
+  /**
+   * The most pixels an uploaded image may decode to, every frame of an animation counted: read
+   * from its header, so a small file that would decode to gigabytes is refused before it is.
+   */
+  readonly imageMaxPixels: number;
   /** Unset: mail goes to the development outbox (readable at GET /api/v1/dev/outbox with devOutbox). */
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
@@ -305,13 +328,15 @@ export interface Config {
    */
   readonly trustProxyHops: number;
   readonly metricsToken: string | undefined;
+  /** Set: unexpected errors (a 500, a job failed for good) are reported to Sentry. */
+  readonly sentry: { dsn: string; environment: string } | undefined;
   readonly shutdownTimeoutMs: number;
   readonly listings: {
     /** An active listing leaves the market this many days after publishing, unless renewed. */
     readonly expiryDays: number;
     /** The owner is warned (listing.expiring) this many days before. */
     readonly expiryWarningDays: number;
-    /** Reports from this many different users send an active listing back to review. */
+    /** Open reports weighing this much (by reporter standing: listings/reports.ts) send an active listing back to review. */
     readonly reportsThreshold: number;
     /** Inquiries per hour per sender (a user, or a guest's address). */
     readonly inquiriesPerHour: number;
@@ -339,8 +364,13 @@ export interface Config {
   readonly orders: {
     /** An order waiting for an online payment holds its stock this long, then is cancelled. */
     readonly paymentHoldMinutes: number;
-    /** The most of one variant a cart line or an order may hold. */
+    /**
+     * The most of one variant a cart line or an order may hold, and a buyer's open
+     * cash-on-delivery orders together.
+     */
     readonly maxQuantity: number;
+    /** A placed order its shop has not confirmed this long after is cancelled. */
+    readonly confirmHours: number;
   };
 }
 
@@ -384,12 +414,14 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     migrateOnStart: e.MIGRATE_ON_START,
     jobsInProcess: e.JOBS_IN_PROCESS,
     seedDemo: e.SEED_DEMO,
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
     jwtPreviousSecrets: Object.freeze(e.JWT_PREVIOUS_SECRETS ?? []),
     devOutbox: e.DEV_OUTBOX,
+    sessionMaxDays: e.SESSION_MAX_DAYS,
     cursorSecret: e.CURSOR_SECRET ?? `cursors:${e.JWT_SECRET ?? DEV_JWT_SECRET}`,
     bootstrapAdmin:
       e.ADMIN_EMAIL && e.ADMIN_PASSWORD
@@ -434,6 +466,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
           })
         : undefined,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    imageMaxPixels: e.IMAGE_MAX_PIXELS,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     africasTalking:
@@ -449,6 +482,9 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     trustProxyHops: e.TRUST_PROXY_HOPS,
     metricsToken: e.METRICS_TOKEN,
+    sentry: e.SENTRY_DSN
+      ? Object.freeze({ dsn: e.SENTRY_DSN, environment: e.SENTRY_ENVIRONMENT ?? nodeEnv })
+      : undefined,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     listings: Object.freeze({
       expiryDays: e.LISTING_EXPIRY_DAYS,
@@ -470,6 +506,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     orders: Object.freeze({
       paymentHoldMinutes: e.ORDER_PAYMENT_HOLD_MINUTES,
       maxQuantity: e.ORDER_MAX_QUANTITY,
+      confirmHours: e.ORDER_CONFIRM_HOURS,
     }),
   });
 }

@@ -22,6 +22,8 @@ export interface UserOverrides {
   /** Granted besides `buyer`. */
   roles?: Role[];
   status?: 'unverified' | 'active' | 'suspended';
+  /** When the account was made: now unless told. */
+  createdAt?: Date;
   /** Write through this transaction instead of the app's database. */
   db?: Executor;
 }
@@ -47,6 +49,7 @@ export async function createUser(t: TestApp, overrides: UserOverrides = {}): Pro
       verifiedAt,
       emailVerifiedAt: email ? verifiedAt : null,
       phoneVerifiedAt: overrides.phone ? verifiedAt : null,
+      ...(overrides.createdAt ? { createdAt: overrides.createdAt } : {}),
     })
     .returning();
   if (!user) throw new Error('createUser inserted nothing');

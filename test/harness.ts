@@ -5,8 +5,10 @@ import { type Config, parseConfig } from '../src/config.ts';
 import { modules as allModules } from '../src/modules/index.ts';
 import type { Ctx } from '../src/platform/core/context.ts';
 import type { Database } from '../src/platform/db/client.ts';
+import { createErrorTracker } from '../src/platform/error-tracker.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import type { Module } from '../src/platform/module.ts';
+import { redisReady } from '../src/platform/redis.ts';
 import type { Services } from '../src/platform/services.ts';
 import { assemble, loadDocsScript } from '../src/runtimes/bootstrap.ts';
 import { createTestDatabase } from './databases.ts';
@@ -50,7 +52,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   // under a prefix of its own so parallel test files never share counters or caches.
   const config = parseConfig({
     NODE_ENV: 'test',
-    DEV_OUTBOX: 'true',
+    // Tests read codes from the dev outbox, which production refuses to serve.
+    DEV_OUTBOX: options.env?.NODE_ENV === 'production' ? 'false' : 'true',
     REDIS_URL: process.env.REDIS_URL,
     REDIS_PREFIX: `mercato:test:${uuidv7()}:`,
     // Accounts made by factories are seconds old, and tests list in bursts at prices of their
@@ -67,14 +70,18 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     destination: { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) },
   });
   const modules = options.modules ?? allModules;
-  const parts = assemble({ config, log, database, modules });
+  // Reports nothing unless the test sets SENTRY_DSN (to a fake ingest server).
+  const errorTracker = await createErrorTracker(config.sentry);
+  const parts = assemble({ config, log, database, modules, errorTracker });
   const { redis, services } = parts;
+  if (redis) await redisReady(redis, 2000);
   const app = createApp({
     config,
     database,
     log,
     services,
     modules,
+    errorTracker,
     ...(redis ? { redis } : {}),
     docsScript: loadDocsScript,
     ...(options.checks ? { checks: options.checks } : {}),
@@ -105,6 +112,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         }
       }
       await parts.close();
+      await errorTracker.close();
     },
   };
 }

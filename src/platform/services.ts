@@ -6,10 +6,11 @@ import { type Cache, createCache } from './cache/index.ts';
 import type { Ctx } from './core/context.ts';
 import { buildGrants, type Grants } from './core/permissions.ts';
 import type { Executor } from './db/client.ts';
+import type { ErrorTracker } from './error-tracker.ts';
 import { EventBus, type RelayOptions } from './events/events.ts';
 import { eventPermissions } from './events/permissions.ts';
 import { createRateLimits, type RateLimits } from './http/rate-limit.ts';
-import { createJobs, type Jobs } from './jobs/index.ts';
+import { createJobs, enqueueRequestedJobs, type Jobs } from './jobs/index.ts';
 import type { Logger } from './logger.ts';
 import { createMessaging } from './messaging/index.ts';
 import { registerMessagingJobs } from './messaging/jobs.ts';
@@ -49,15 +50,18 @@ export interface ServicesOptions {
   redis?: Redis | undefined;
   modules: readonly Module[];
   relay?: RelayOptions;
+  /** Hears of jobs that failed for good. */
+  errorTracker?: ErrorTracker;
 }
 
 export function createServices(options: ServicesOptions): Services {
-  const { config, db, log, redis, modules, relay } = options;
+  const { config, db, log, redis, modules, relay, errorTracker } = options;
   const prefix = config.redisPrefix;
   const shared = redis ? { redis } : {};
   const events = new EventBus(relay);
   for (const module of modules) module.subscribe?.(events);
-  const jobs = createJobs({ ...shared, prefix, log });
+  enqueueRequestedJobs(events);
+  const jobs = createJobs({ ...shared, prefix, log, errorTracker });
   const storage = createStorage(
     config.s3 ?? {
       root: join(config.dataDir, 'files'),
@@ -95,7 +99,7 @@ export function createServices(options: ServicesOptions): Services {
       auditPermissions,
       ...modules.flatMap((module) => (module.permissions ? [module.permissions] : [])),
     ]),
-    cache: createCache({ ...shared, prefix: `${prefix}cache:` }),
+    cache: createCache({ ...shared, prefix: `${prefix}cache:`, log }),
     jobs,
     pubsub: createPubSub({ ...shared, prefix: `${prefix}pubsub:`, log }),
     rateLimits: createRateLimits({ ...shared, prefix }),

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { type Config, ConfigError, parseConfig } from '../config.ts';
 import type { Ctx } from '../platform/core/context.ts';
 import { type Database, openDatabase } from '../platform/db/client.ts';
+import type { ErrorTracker } from '../platform/error-tracker.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
 import type { Module } from '../platform/module.ts';
 import { createRedis } from '../platform/redis.ts';
@@ -63,10 +64,14 @@ export function assemble(parts: {
   log: Logger;
   database: Database;
   modules: readonly Module[];
+  /** Hears of jobs that failed for good. */
+  errorTracker?: ErrorTracker;
 }): Assembled {
-  const { config, log, database, modules } = parts;
-  const redis = config.redisUrl ? createRedis(config.redisUrl, log) : undefined;
-  const services = createServices({ config, db: database.db, log, redis, modules });
+  const { config, log, database, modules, errorTracker } = parts;
+  const redis = config.redisUrl
+    ? createRedis(config.redisUrl, log, { commandTimeoutMs: config.redisCommandTimeoutMs })
+    : undefined;
+  const services = createServices({ config, db: database.db, log, redis, modules, errorTracker });
   const { cache, grants, jobs, pubsub, storage } = services;
   return {
     config,

@@ -1,4 +1,6 @@
 import { modules } from '../modules/index.ts';
+import { createErrorTracker } from '../platform/error-tracker.ts';
+import { redisReady } from '../platform/redis.ts';
 import { startWorker } from '../platform/services.ts';
 import {
   assemble,
@@ -22,10 +24,16 @@ async function main() {
     log.fatal('a separate jobs worker needs REDIS_URL; without Redis, jobs run inside the API');
     process.exit(78);
   }
-  const parts = assemble({ config, log, database: await openConfiguredDatabase(config), modules });
+  const errorTracker = await createErrorTracker(config.sentry);
+  const database = await openConfiguredDatabase(config);
+  const parts = assemble({ config, log, database, modules, errorTracker });
+  if (parts.redis) await redisReady(parts.redis, 2000);
   await startWorker(parts.services, parts.ctx('jobs'));
   log.info('jobs worker started');
-  handleShutdown(log, config.shutdownTimeoutMs, () => parts.close());
+  handleShutdown(log, config.shutdownTimeoutMs, async () => {
+    await parts.close();
+    await errorTracker.close();
+  });
 }
 
 runMain(log, main);

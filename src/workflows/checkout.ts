@@ -1,4 +1,4 @@
-import { addressOf } from '../modules/identity/index.ts';
+import { addressOf, hasVerifiedPhone } from '../modules/identity/index.ts';
 import {
   type AddressSnapshot,
   announceOrder,
@@ -9,6 +9,7 @@ import {
   type OrderRow,
   type OrderView,
   openCheckout,
+  openCodQuantities,
   orderLines,
   orderViews,
   type PaymentMethod,
@@ -16,6 +17,7 @@ import {
 } from '../modules/orders/index.ts';
 import {
   isBuyable,
+  isOwnShop,
   returnStock,
   type SellableVariant,
   type StockLine,
@@ -108,17 +110,57 @@ function unavailable(fields: FieldError[]): Conflict {
   );
 }
 
-/** Every line that cannot be bought as asked, with why. */
-function problemsOf(lines: readonly Line[], sellable: Map<string, SellableVariant>): FieldError[] {
+/** Every line `userId` cannot buy as asked, with why. */
+function problemsOf(
+  lines: readonly Line[],
+  sellable: Map<string, SellableVariant>,
+  userId: string,
+): FieldError[] {
   return lines.flatMap((line) => {
     const found = sellable.get(line.variantId);
     if (!found) return [{ path: line.path, message: 'not-found' }];
     if (!isBuyable(found)) return [{ path: line.path, message: 'not-on-sale' }];
+    if (isOwnShop(found, userId)) return [{ path: line.path, message: 'own-shop' }];
     if (found.variant.stock < line.quantity) {
       return [{ path: line.path, message: `out-of-stock: ${found.variant.stock} available` }];
     }
     return [];
   });
+}
+
+/**
+ * Cash on delivery asks nothing up front, so it is bounded: the buyer has proved a phone the
+ * courier can call, and holds at most ORDER_MAX_QUANTITY of a variant across their open COD
+ * orders. Run under the variants' locks (after reserveStock), so two checkouts of one buyer
+ * queue and the second counts the first. It only reads: nothing to undo.
+ */
+async function checkCashOnDelivery(tx: Ctx, userId: string, lines: readonly Line[]) {
+  if (!(await hasVerifiedPhone(tx.db, userId))) {
+    throw new Invalid(
+      'phone-unverified',
+      'Cash on delivery needs a verified phone number: verify one in your profile.',
+      { fields: [{ path: 'paymentMethod', message: 'needs a verified phone number' }] },
+    );
+  }
+  const limit = tx.config.orders.maxQuantity;
+  const open = await openCodQuantities(
+    tx,
+    userId,
+    lines.map((line) => line.variantId),
+  );
+  const over = lines.flatMap((line) => {
+    const held = open.get(line.variantId) ?? 0;
+    return held + line.quantity > limit
+      ? [{ path: line.path, message: `cod-limit: ${held} held in open orders, ${limit} at most` }]
+      : [];
+  });
+  if (over.length > 0) {
+    throw new Conflict(
+      'cod-limit',
+      `Open cash-on-delivery orders hold at most ${limit} of one variant; pay online or wait for delivery.`,
+      { fields: over },
+    );
+  }
 }
 
 /**
@@ -302,10 +344,11 @@ async function placeOrders(
         },
       );
     }
-    const problems = problemsOf(lines, sellable);
+    const problems = problemsOf(lines, sellable, userId);
     if (problems.length > 0) throw unavailable(problems);
 
     await reserveStock.run(tx, lines);
+    if (input.paymentMethod === 'cod') await checkCashOnDelivery(tx, userId, lines);
     const checkoutId = await openCheckout(tx, userId, input.paymentMethod);
     const placing = { checkoutId, userId, input, address };
     const placed: OrderRow[] = [];

@@ -1,6 +1,7 @@
 import {
   lockExpiredUnpaid,
   lockOrderFor,
+  lockUnconfirmed,
   type Mover,
   moveOrder,
   type OrderActorRole,
@@ -83,16 +84,21 @@ export function moveAsAdmin(ctx: Ctx, id: string, move: OrderMove): Promise<Orde
  */
 const EXPIRY_BATCH = 1;
 
-/** Cancels the `pending_payment` orders whose hold ran out by `now`, giving their stock back. */
-export async function expireUnpaidOrders(ctx: Ctx, now: Date): Promise<void> {
+/** Cancels, one order per transaction, what `lock` finds due at `now`, giving its stock back. */
+async function cancelDue(
+  ctx: Ctx,
+  now: Date,
+  lock: (tx: Ctx, now: Date, limit: number) => Promise<OrderRow[]>,
+  reason: string,
+): Promise<void> {
   await inBatches(ctx, EXPIRY_BATCH, async (tx) => {
-    const rows = await lockExpiredUnpaid(tx, now, EXPIRY_BATCH);
+    const rows = await lock(tx, now, EXPIRY_BATCH);
     for (const row of rows) {
       await moveWithConsequences(
         tx,
         row,
         { id: null, role: 'system' },
-        { to: 'cancelled', reason: 'The payment did not arrive in time.' },
+        { to: 'cancelled', reason },
         now,
       );
     }
@@ -100,9 +106,23 @@ export async function expireUnpaidOrders(ctx: Ctx, now: Date): Promise<void> {
   });
 }
 
+/** Cancels the `pending_payment` orders whose hold ran out by `now`, giving their stock back. */
+export function expireUnpaidOrders(ctx: Ctx, now: Date): Promise<void> {
+  return cancelDue(ctx, now, lockExpiredUnpaid, 'The payment did not arrive in time.');
+}
+
+/**
+ * Cancels the `placed` orders their shop did not confirm within ORDER_CONFIRM_HOURS, so an
+ * order nobody acts on (a buyer holding stock, a shop gone quiet) gives its stock back.
+ */
+export function cancelUnconfirmedOrders(ctx: Ctx, now: Date): Promise<void> {
+  return cancelDue(ctx, now, lockUnconfirmed, 'The shop did not confirm the order in time.');
+}
+
 const EVERY_MINUTE = '0 * * * * *';
 
-/** Unpaid orders give their held stock back. */
+/** Unpaid and unconfirmed orders give their stock back. */
 export const orderMoveSchedules: readonly Schedule[] = [
   { name: 'orders.expire-unpaid', cron: EVERY_MINUTE, run: expireUnpaidOrders },
+  { name: 'orders.cancel-unconfirmed', cron: EVERY_MINUTE, run: cancelUnconfirmedOrders },
 ];

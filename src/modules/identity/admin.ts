@@ -3,7 +3,13 @@ import { audit } from '../../platform/audit/audit.ts';
 import type { Ctx } from '../../platform/core/context.ts';
 import { Conflict, Forbidden, Invalid, NotFound } from '../../platform/core/errors.ts';
 import { keysetPage, type Page, type PageInput } from '../../platform/core/paging.ts';
-import { isRole, type Role, requireActor } from '../../platform/core/permissions.ts';
+import {
+  actsAsAdmin,
+  assertMayUndo,
+  isRole,
+  type Role,
+  requireActor,
+} from '../../platform/core/permissions.ts';
 import type { Executor } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
@@ -176,7 +182,11 @@ export async function getAdminUser(ctx: Ctx, userId: string): Promise<AdminUserD
  */
 async function lockTarget(ctx: Ctx, userId: string) {
   const [row] = await ctx.db
-    .select({ status: users.status, verifiedAt: users.verifiedAt })
+    .select({
+      status: users.status,
+      verifiedAt: users.verifiedAt,
+      suspendedByAdmin: users.suspendedByAdmin,
+    })
     .from(users)
     .where(eq(users.id, userId))
     .for('update');
@@ -213,7 +223,7 @@ export async function suspendUser(ctx: Ctx, userId: string, reason: string): Pro
     }
     await tx.db
       .update(users)
-      .set({ status: 'suspended', suspendedReason: reason })
+      .set({ status: 'suspended', suspendedReason: reason, suspendedByAdmin: actsAsAdmin(tx) })
       .where(eq(users.id, userId));
     const sessionsEnded = await revokeUserSessions(tx, userId, 'suspended');
     await audit(tx, {
@@ -240,8 +250,12 @@ export async function unsuspendUser(ctx: Ctx, userId: string, reason: string): P
     if (target.status !== 'suspended') {
       throw new Conflict('not-suspended', 'The user is not suspended.');
     }
+    assertMayUndo(tx, target.suspendedByAdmin, 'suspension');
     const status = target.verifiedAt ? 'active' : 'unverified';
-    await tx.db.update(users).set({ status, suspendedReason: null }).where(eq(users.id, userId));
+    await tx.db
+      .update(users)
+      .set({ status, suspendedReason: null, suspendedByAdmin: false })
+      .where(eq(users.id, userId));
     await audit(tx, {
       action: 'user.unsuspended',
       resource: { type: 'user', id: userId },

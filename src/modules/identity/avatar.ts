@@ -4,6 +4,7 @@ import { audit } from '../../platform/audit/audit.ts';
 import type { Ctx } from '../../platform/core/context.ts';
 import { requireActor } from '../../platform/core/permissions.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
+import { requestJob } from '../../platform/jobs/index.ts';
 import {
   IMAGE_VARIANT_JOB,
   IMAGE_VARIANT_WIDTHS,
@@ -63,6 +64,7 @@ export async function setAvatar(ctx: Ctx, bytes: Uint8Array): Promise<void> {
   const { ext, mime } = await inspectUpload(bytes, {
     allowed: ['image'],
     maxBytes: ctx.config.uploadMaxBytes,
+    maxPixels: ctx.config.imageMaxPixels,
   });
   const key = `avatars/${userId}/${uuidv7()}.${ext}`;
   await ctx.storage.put(key, await withoutMetadata(bytes, ext), {
@@ -80,13 +82,13 @@ export async function setAvatar(ctx: Ctx, bytes: Uint8Array): Promise<void> {
         before: { avatarKey: user.avatarKey },
         after: { avatarKey: key },
       });
+      await requestJob(tx, IMAGE_VARIANT_JOB, { key } satisfies ImageVariantJob);
       return user.avatarKey;
     });
   } catch (error) {
     await ctx.storage.delete(key);
     throw error;
   }
-  await ctx.jobs.enqueue(IMAGE_VARIANT_JOB, { key } satisfies ImageVariantJob);
   if (previous) await deleteAvatarFiles(ctx, previous);
 }
 

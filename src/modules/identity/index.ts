@@ -11,7 +11,14 @@ export { Phone } from './schemas.ts';
 export { ensureSeedAccounts, type SeedAccount } from './seed.ts';
 export { forgetSessions } from './sessions.ts';
 export type { UserRow, UserView } from './users.ts';
-export { accountStanding, findUser, grantedRoles, pendingRoles } from './users.ts';
+export {
+  accountStanding,
+  accountStandings,
+  findUser,
+  grantedRoles,
+  hasVerifiedPhone,
+  pendingRoles,
+} from './users.ts';
 
 /** Accounts, sign-in, sessions, roles, profiles and addresses: one identity for every vertical. */
 export const identityModule: Module = {

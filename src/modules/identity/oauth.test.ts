@@ -60,17 +60,26 @@ beforeEach(() => {
 
 type Provider = 'google' | 'github';
 
+/** The test's browser: the binding cookie the start endpoint sets, sent back as browsers do. */
+let cookie = '';
+
 /** The provider's URL the start endpoint redirects to. */
 async function start(provider: Provider): Promise<URL> {
-  const res = await t.request(`/api/v1/auth/oauth/${provider}/start`);
+  const res = await t.request(`/api/v1/auth/oauth/${provider}/start`, {
+    headers: cookie ? { Cookie: cookie } : {},
+  });
   expect(res.status).toBe(302);
+  cookie = res.headers.get('set-cookie')?.split(';')[0] ?? cookie;
   return new URL(res.headers.get('location') ?? '');
 }
+
+/** Opens `url` in the test's browser. */
+const visit = (url: string) => t.request(url, { headers: { Cookie: cookie } });
 
 /** A whole sign-in: start, consent at the fake provider, come back. */
 async function signInWith(provider: Provider): Promise<Response> {
   const back = await fake.authorize((await start(provider)).toString());
-  return t.request(back);
+  return visit(back);
 }
 
 async function tokensOf(res: Response) {
@@ -203,7 +212,7 @@ describe('GET /api/v1/auth/oauth/{provider}/callback', () => {
       await fake.authorize((await start('github')).toString()),
       await fake.authorize((await start('github')).toString()),
     ];
-    const results = await Promise.all(backs.map(async (back) => tokensOf(await t.request(back))));
+    const results = await Promise.all(backs.map(async (back) => tokensOf(await visit(back))));
     expect(results[0]?.user.id).toBe(results[1]?.user.id);
   });
 
@@ -277,8 +286,8 @@ describe('GET /api/v1/auth/oauth/{provider}/callback', () => {
   it('refuses a state used before', async () => {
     fake.profiles.google = googleProfile();
     const back = await fake.authorize((await start('google')).toString());
-    expect((await t.request(back)).status).toBe(200);
-    await expectStateRefused(await t.request(back));
+    expect((await visit(back)).status).toBe(200);
+    await expectStateRefused(await visit(back));
   });
 
   it('refuses an expired state', async () => {
@@ -287,12 +296,12 @@ describe('GET /api/v1/auth/oauth/{provider}/callback', () => {
       .update(oauthStates)
       .set({ expiresAt: new Date(Date.now() - 1000) })
       .where(eq(oauthStates.stateHash, await tokenHash(url.searchParams.get('state') ?? '')));
-    await expectStateRefused(await t.request(await fake.authorize(url.toString())));
+    await expectStateRefused(await visit(await fake.authorize(url.toString())));
   });
 
   it('refuses a state issued for another provider', async () => {
     const back = await fake.authorize((await start('google')).toString());
-    await expectStateRefused(await t.request(back.replace('/google/', '/github/')));
+    await expectStateRefused(await visit(back.replace('/google/', '/github/')));
   });
 
   it('answers 401 oauth-failed when a code is replayed into another attempt (PKCE)', async () => {
@@ -300,7 +309,7 @@ describe('GET /api/v1/auth/oauth/{provider}/callback', () => {
     const stolen = new URL(await fake.authorize((await start('google')).toString()), 'http://x');
     const victim = await start('google');
     const mixed = `/api/v1/auth/oauth/google/callback?code=${stolen.searchParams.get('code')}&state=${victim.searchParams.get('state')}`;
-    const res = await t.request(mixed);
+    const res = await visit(mixed);
     expect(res.status).toBe(401);
     expect((await problemOf(res)).code).toBe('oauth-failed');
     expect(fake.tokenRequests.at(-1)).toEqual({ provider: 'google', status: 400 });
@@ -308,7 +317,7 @@ describe('GET /api/v1/auth/oauth/{provider}/callback', () => {
 
   it('answers 401 oauth-denied when the user cancels at the provider', async () => {
     const state = (await start('github')).searchParams.get('state');
-    const res = await t.request(
+    const res = await visit(
       `/api/v1/auth/oauth/github/callback?error=access_denied&error_description=The+user+denied&state=${state}`,
     );
     expect(res.status).toBe(401);
@@ -318,11 +327,11 @@ describe('GET /api/v1/auth/oauth/{provider}/callback', () => {
   it('answers 503 while the provider is down, and the attempt cannot be retried', async () => {
     const back = await fake.authorize((await start('github')).toString());
     fake.down = true;
-    const res = await t.request(back);
+    const res = await visit(back);
     expect(res.status).toBe(503);
     expect((await problemOf(res)).code).toBe('oauth-provider-unavailable');
     fake.down = false;
-    await expectStateRefused(await t.request(back));
+    await expectStateRefused(await visit(back));
   });
 
   it('answers 400 naming code and state when both are missing', async () => {

@@ -24,7 +24,7 @@ import {
 } from './external-identities.ts';
 import { signIn, type Tokens } from './sessions.ts';
 import { oauthStates, users } from './tables.ts';
-import { tokenHash } from './tokens.ts';
+import { randomToken, sameHash, tokenHash } from './tokens.ts';
 import { findUserByIdentifier, type UserRow } from './users.ts';
 
 /**
@@ -141,14 +141,24 @@ function clientFor(config: Config, provider: OAuthProvider) {
   };
 }
 
-/** Where to send the user to sign in at `provider`; the state is remembered for the callback. */
+/** A browser binding is 32 random bytes, base64url: anything else is not one of ours. */
+const BINDING = /^[\w-]{43}$/;
+
+/**
+ * Where to send the user to sign in at `provider`; the state is remembered for the callback,
+ * bound to a secret only the starting browser (or app) holds: a callback link planted in
+ * another browser (login CSRF) finds no binding there. One binding serves every attempt a
+ * browser starts, so two tabs do not undo each other.
+ */
 export async function startOAuth(
   ctx: Ctx,
   provider: OAuthProvider,
-): Promise<{ authorizationUrl: string }> {
+  held?: string,
+): Promise<{ authorizationUrl: string; binding: string }> {
   const { client, spec } = clientFor(ctx.config, provider);
   const state = generateState();
   const codeVerifier = generateCodeVerifier();
+  const binding = held && BINDING.test(held) ? held : randomToken();
   // Abandoned attempts are cleared here rather than by a job: the table stays as small as
   // the sign-ins of the last ten minutes.
   await ctx.db.delete(oauthStates).where(lt(oauthStates.expiresAt, sql`now()`));
@@ -156,6 +166,7 @@ export async function startOAuth(
     stateHash: await tokenHash(state),
     provider,
     codeVerifier,
+    bindingHash: await tokenHash(binding),
     expiresAt: new Date(Date.now() + STATE_TTL_MS),
   });
   const url = client.createAuthorizationURLWithPKCE(
@@ -165,12 +176,14 @@ export async function startOAuth(
     codeVerifier,
     spec.scopes,
   );
-  return { authorizationUrl: url.toString() };
+  return { authorizationUrl: url.toString(), binding };
 }
 
 export interface OAuthCallback {
   code?: string | undefined;
   state?: string | undefined;
+  /** The secret startOAuth bound the state to, as the browser or app presents it. */
+  binding?: string | undefined;
   /** The provider's refusal (`access_denied` when the user cancelled). */
   error?: string | undefined;
 }
@@ -211,6 +224,8 @@ export async function finishOAuth(
   if (
     !flow ||
     !callback.code ||
+    !callback.binding ||
+    !sameHash(flow.bindingHash, await tokenHash(callback.binding)) ||
     flow.provider !== provider ||
     flow.expiresAt.getTime() <= Date.now()
   ) {

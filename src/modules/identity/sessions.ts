@@ -25,12 +25,21 @@ export interface Tokens {
   user: UserView;
 }
 
-async function issueRefreshToken(ctx: Ctx, sessionId: string): Promise<string> {
+/** When a session begun at `startedAt` ends, refreshed or not: SESSION_MAX_DAYS after. */
+const sessionEnd = (ctx: Ctx, startedAt: Date) =>
+  startedAt.getTime() + ctx.config.sessionMaxDays * 86_400_000;
+
+/** A refresh token of the session, good for REFRESH_TOKEN_TTL_DAYS but never past its end. */
+async function issueRefreshToken(ctx: Ctx, sessionId: string, startedAt: Date): Promise<string> {
   const token = randomToken();
+  const expires = Math.min(
+    Date.now() + REFRESH_TOKEN_TTL_DAYS * 86_400_000,
+    sessionEnd(ctx, startedAt),
+  );
   await ctx.db.insert(refreshTokens).values({
     sessionId,
     tokenHash: await tokenHash(token),
-    expiresAt: new Date(Date.now() + REFRESH_TOKEN_TTL_DAYS * 86_400_000),
+    expiresAt: new Date(expires),
   });
   return token;
 }
@@ -58,9 +67,10 @@ export async function startSession(ctx: Ctx, user: UserRow, method: string): Pro
         ip: ctx.client?.ip ?? null,
         userAgent: ctx.client?.userAgent?.slice(0, 512) ?? null,
       })
-      .returning({ id: sessions.id });
+      .returning({ id: sessions.id, createdAt: sessions.createdAt });
     if (!session) throw new Error('session insert returned nothing');
-    return tokensFor(tx, user, session.id, await issueRefreshToken(tx, session.id));
+    const refresh = await issueRefreshToken(tx, session.id, session.createdAt);
+    return tokensFor(tx, user, session.id, refresh);
   });
 }
 
@@ -94,12 +104,19 @@ export async function refreshSession(ctx: Ctx, refreshToken: string): Promise<To
       expiresAt: refreshTokens.expiresAt,
       userId: sessions.userId,
       revokedAt: sessions.revokedAt,
+      startedAt: sessions.createdAt,
     })
     .from(refreshTokens)
     .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
     .where(eq(refreshTokens.tokenHash, hash))
     .limit(1);
   if (!found || found.revokedAt || found.expiresAt.getTime() <= Date.now()) throw invalidRefresh();
+  if (sessionEnd(ctx, found.startedAt) <= Date.now()) {
+    throw new Unauthenticated(
+      `Sessions last ${ctx.config.sessionMaxDays} days from their sign-in; sign in again.`,
+      'session-expired',
+    );
+  }
 
   const outcome = await withTransaction(ctx, async (tx) => {
     // One statement decides, so of two refreshes racing with one token exactly one wins.
@@ -126,7 +143,8 @@ export async function refreshSession(ctx: Ctx, refreshToken: string): Promise<To
       .update(sessions)
       .set({ lastUsedAt: sql`now()` })
       .where(eq(sessions.id, found.sessionId));
-    return tokensFor(tx, user, found.sessionId, await issueRefreshToken(tx, found.sessionId));
+    const refresh = await issueRefreshToken(tx, found.sessionId, found.startedAt);
+    return tokensFor(tx, user, found.sessionId, refresh);
   });
   if (outcome === 'reused') {
     await forgetSessions(ctx, { sessionId: found.sessionId });

@@ -37,6 +37,8 @@ export const users = pgTable(
     /** The storage key of the avatar's original; variants sit beside it. */
     avatarKey: text('avatar_key'),
     suspendedReason: text('suspended_reason'),
+    /** An admin's suspension: only an admin lifts it. */
+    suspendedByAdmin: boolean('suspended_by_admin').notNull().default(false),
     ...timestamps(),
   },
   (t) => [
@@ -210,6 +212,8 @@ export const oauthStates = pgTable('oauth_states', {
   stateHash: text('state_hash').primaryKey(),
   provider: text('provider').notNull(),
   codeVerifier: text('code_verifier').notNull(),
+  /** The hash of the secret held by the browser (or app) that started the attempt. */
+  bindingHash: text('binding_hash').notNull(),
   expiresAt: timestampMs('expires_at').notNull(),
   createdAt: createdAt(),
 });

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { z } from 'zod';
 import { NotFound } from '../../platform/core/errors.ts';
 import { isRole, ROLES, type Role } from '../../platform/core/permissions.ts';
@@ -96,6 +96,31 @@ export async function accountStanding(
     .limit(1);
   if (!row) throw new NotFound('user');
   return { createdAt: row.createdAt, verified: row.verifiedAt !== null };
+}
+
+/** Whether the user proved a phone number: cash on delivery needs one the courier can call. */
+export async function hasVerifiedPhone(db: Executor, userId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ at: users.phoneVerifiedAt })
+    .from(users)
+    .where(eq(users.id, userId))
+    .limit(1);
+  return Boolean(row?.at && row.at !== null);
+}
+
+/** accountStanding of each of `userIds` at once; unknown ids are left out. */
+export async function accountStandings(
+  db: Executor,
+  userIds: readonly string[],
+): Promise<Map<string, { createdAt: Date; verified: boolean }>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
+    .select({ id: users.id, createdAt: users.createdAt, verifiedAt: users.verifiedAt })
+    .from(users)
+    .where(inArray(users.id, [...userIds]));
+  return new Map(
+    rows.map((row) => [row.id, { createdAt: row.createdAt, verified: row.verifiedAt !== null }]),
+  );
 }
 
 /** The user's row, locked until the transaction ends, so changes to one account queue up. */

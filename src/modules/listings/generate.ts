@@ -58,6 +58,7 @@ function listingRow(
     featuredUntil: row.featuredUntil,
     publishedAt: row.publishedAt,
     expiresAt: row.expiresAt,
+    revision: 1,
     createdAt: row.createdAt,
     updatedAt: row.createdAt,
   };

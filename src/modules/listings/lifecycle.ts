@@ -11,11 +11,11 @@ import {
   assertNotArchived,
   auditIfStaff,
   daysAfter,
-  goLive,
   listingToChange,
   lockedListing,
   moveTo,
 } from './listings.ts';
+import { publishOrReview } from './publishing.ts';
 import { listings } from './tables.ts';
 import { type Listed, type ListingView, listingColumns, listingView } from './views.ts';
 import { isPublicStatus, PUBLIC_STATUSES } from './vocabulary.ts';
@@ -94,10 +94,10 @@ export async function endFeature(ctx: Ctx, id: string): Promise<ListingView> {
 
 /**
  * Puts a listing on the market for another LISTING_EXPIRY_DAYS from `now`, by its owner or an
- * admin. One on the market gets a new expiry and a new warning. An expired one goes live
- * again through goLive, without the moderation rules: it was reviewed when first published,
- * and renewing changes nothing in it. It counts as newly published, so saved searches that
- * have not matched it yet may.
+ * admin. One on the market gets a new expiry and a new warning. An expired one is published
+ * again, the moderation rules run as on its first publishing (the account, the market and the
+ * rules may have changed since), and goes to review when one fires. Live again, it counts as
+ * newly published, so saved searches that have not matched it yet may.
  */
 export async function renewListing(ctx: Ctx, id: string, now = new Date()): Promise<ListingView> {
   return withTransaction(ctx, async (tx) => {
@@ -105,7 +105,7 @@ export async function renewListing(ctx: Ctx, id: string, now = new Date()): Prom
     assertNotArchived(row);
     let updated: Listed;
     if (row.status === 'expired') {
-      updated = await goLive(tx, row, now);
+      updated = await publishOrReview(tx, row, [], now);
     } else if (isPublicStatus(row.status)) {
       const [renewed] = await tx.db
         .update(listings)
@@ -120,6 +120,7 @@ export async function renewListing(ctx: Ctx, id: string, now = new Date()): Prom
         `A listing that is ${row.status.replace('_', ' ')} cannot be renewed: only one on the market or expired can.`,
       );
     }
+    if (updated.status === 'pending_review') return listingView(tx.db, tx.storage, updated);
     const expiresAt = (updated.expiresAt as Date).toISOString();
     await publish(tx, listingRenewed, {
       aggregateId: id,

@@ -163,6 +163,7 @@ describe('POST /listings', () => {
       expiresAt: null,
       rejectionReason: null,
       ownerId: owner.user.id,
+      revision: 1,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
@@ -246,6 +247,7 @@ describe('POST /listings', () => {
       expiresAt: null,
       rejectionReason: null,
       ownerId: agent.user.id,
+      revision: 1,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });

@@ -1,28 +1,15 @@
 import { and, eq, type SQL } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
 import type { Ctx } from '../../platform/core/context.ts';
-import {
-  Conflict,
-  Forbidden,
-  invalidFields,
-  NotFound,
-  zodFields,
-} from '../../platform/core/errors.ts';
+import { Conflict, Forbidden, NotFound } from '../../platform/core/errors.ts';
 import { keysetPage, type Page, type PageInput } from '../../platform/core/paging.ts';
 import { can, requireActor } from '../../platform/core/permissions.ts';
 import type { Executor } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
 import { pendingRoles } from '../identity/index.ts';
-import {
-  listingArchived,
-  listingPublished,
-  listingReviewRequested,
-  listingStatusChanged,
-  listingUpdated,
-} from './events.ts';
-import { reviewFlags } from './moderation.ts';
-import { type ListingChanges, ListingCreate, type ListingInput } from './schemas.ts';
+import { listingArchived, listingPublished, listingStatusChanged } from './events.ts';
+import type { ListingInput } from './schemas.ts';
 import { listings } from './tables.ts';
 import {
   type Listed,
@@ -84,15 +71,6 @@ export function columnsOf(input: ListingInput) {
     engineCc: vehicle?.engineCc ?? null,
     vin: vehicle?.vin ?? null,
   };
-}
-
-/** A listing as a create request would describe it: the base a PATCH merges into. */
-function inputOf(view: ListingView): Record<string, unknown> {
-  const { kind, purpose, rentPeriod, title, description, price, location } = view;
-  const common = { kind, purpose, rentPeriod, title, description, price, location };
-  return kind === 'property'
-    ? { ...common, property: view.property }
-    : { ...common, vehicle: view.vehicle };
 }
 
 async function mayList(ctx: Ctx): Promise<boolean> {
@@ -180,55 +158,6 @@ export function assertNotArchived(row: Listed): void {
   }
 }
 
-export async function updateListing(
-  ctx: Ctx,
-  id: string,
-  changes: ListingChanges,
-): Promise<ListingView> {
-  return withTransaction(ctx, async (tx) => {
-    const row = await listingToChange(tx, id);
-    assertNotArchived(row);
-    const current = await listingView(tx.db, tx.storage, row);
-    const other = row.kind === 'property' ? 'vehicle' : 'property';
-    if (changes[other] !== undefined) {
-      throw new ConflictingKind(other, row.kind);
-    }
-    const base = inputOf(current);
-    const { property, vehicle, ...rest } = changes;
-    const merged: Record<string, unknown> = { ...base, ...rest };
-    if (row.kind === 'property' && property) merged.property = { ...current.property, ...property };
-    if (row.kind === 'vehicle' && vehicle) merged.vehicle = { ...current.vehicle, ...vehicle };
-    // Turning a rent into a sale drops the period without being told to.
-    if (rest.purpose === 'sale' && rest.rentPeriod === undefined) merged.rentPeriod = null;
-    const parsed = ListingCreate.safeParse(merged);
-    if (!parsed.success) throw invalidFields(zodFields(parsed.error));
-    const [updated] = await tx.db
-      .update(listings)
-      .set(columnsOf(parsed.data))
-      .where(eq(listings.id, id))
-      .returning(listingColumns);
-    if (!updated) throw new NotFound('listing');
-    const fields = Object.keys(changes).filter(
-      (k) => changes[k as keyof ListingChanges] !== undefined,
-    );
-    await publish(tx, listingUpdated, {
-      aggregateId: id,
-      payload: { listingId: id, ownerId: row.ownerId, fields },
-    });
-    await auditIfStaff(tx, row, 'listing.updated', { fields });
-    return listingView(tx.db, tx.storage, updated);
-  });
-}
-
-/** A property's attributes sent for a vehicle, or the reverse: the kind never changes. */
-class ConflictingKind extends Conflict {
-  constructor(field: string, kind: string) {
-    super('kind-mismatch', `This listing is a ${kind}; it has no ${field} attributes.`, {
-      fields: [{ path: field, message: `a ${kind} has no ${field} attributes` }],
-    });
-  }
-}
-
 type StatusExtras = Partial<
   Pick<Listed, 'publishedAt' | 'expiresAt' | 'expiryWarnedAt' | 'reviewFlags' | 'rejectionReason'>
 >;
@@ -256,8 +185,6 @@ export async function moveTo(
 
 export const daysAfter = (from: Date, days: number) => new Date(from.getTime() + days * 86_400_000);
 
-const PUBLISHABLE: readonly ListingStatus[] = ['draft', 'rejected', 'expired'];
-
 /**
  * Puts the listing on the market until LISTING_EXPIRY_DAYS from `now`, and tells saved searches
  * (listing.published). Publishing, a moderator's approval and renewing an expired listing all
@@ -276,35 +203,6 @@ export async function goLive(ctx: Ctx, row: Listed, now = new Date()): Promise<L
     payload: { listingId: row.id, ownerId: row.ownerId, kind: row.kind },
   });
   return updated;
-}
-
-/**
- * Puts a draft on the market, or in review when a moderation rule fires (an agent awaiting
- * KYC, a new account, a copied photo...): moderators see each rule's reason. An admin's own
- * publishing goes live.
- */
-export async function publishListing(ctx: Ctx, id: string): Promise<ListingView> {
-  return withTransaction(ctx, async (tx) => {
-    const row = await listingToChange(tx, id);
-    assertNotArchived(row);
-    if (!PUBLISHABLE.includes(row.status)) {
-      throw new Conflict(
-        'not-publishable',
-        `A listing that is ${row.status.replace('_', ' ')} cannot be published.`,
-      );
-    }
-    const flags = can(tx, 'listings.manage') ? [] : await reviewFlags(tx, row);
-    if (flags.length === 0) return listingView(tx.db, tx.storage, await goLive(tx, row));
-    const updated = await moveTo(tx, row, 'pending_review', {
-      reviewFlags: flags,
-      rejectionReason: null,
-    });
-    await publish(tx, listingReviewRequested, {
-      aggregateId: id,
-      payload: { listingId: id, ownerId: row.ownerId, flags },
-    });
-    return listingView(tx.db, tx.storage, updated);
-  });
 }
 
 /** What the status endpoint may set, from where. */

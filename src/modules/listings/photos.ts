@@ -13,8 +13,9 @@ import {
 } from '../../platform/storage/index.ts';
 import { listingUpdated } from './events.ts';
 import { assertNotArchived, auditIfStaff, listingToChange } from './listings.ts';
-import { listingPhotos, listings } from './tables.ts';
-import { type Listed, type ListingView, listingColumns, listingView } from './views.ts';
+import { contentChanged } from './publishing.ts';
+import { listingPhotos } from './tables.ts';
+import { type Listed, type ListingView, listingView } from './views.ts';
 import { MAX_PHOTOS } from './vocabulary.ts';
 
 /**
@@ -59,22 +60,16 @@ async function photoOf(ctx: Ctx, listingId: string, photoId: string) {
 }
 
 /**
- * Marks the listing changed: its `updatedAt`, a `listing.updated` event, and an audit entry
- * when an admin changed someone else's listing.
+ * Marks the listing changed (a new revision, checked again when public: contentChanged), with
+ * a `listing.updated` event and an audit entry when an admin changed someone else's listing.
  */
 async function photosChanged(ctx: Ctx, row: Listed, change: Record<string, unknown>) {
-  const [updated] = await ctx.db
-    .update(listings)
-    .set({ updatedAt: new Date() })
-    .where(eq(listings.id, row.id))
-    .returning(listingColumns);
-  if (!updated) throw new NotFound('listing');
   await publish(ctx, listingUpdated, {
     aggregateId: row.id,
     payload: { listingId: row.id, ownerId: row.ownerId, fields: ['photos'] },
   });
   await auditIfStaff(ctx, row, 'listing.photos_changed', change);
-  return updated;
+  return contentChanged(ctx, row);
 }
 
 /**

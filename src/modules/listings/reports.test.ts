@@ -45,7 +45,10 @@ const eventsOf = (listingId: string, names: string[]) =>
 const reportsOf = (listingId: string) =>
   t.database.db.select().from(listingReports).where(eq(listingReports.subjectId, listingId));
 
-const users = (n: number) => Promise.all(Array.from({ length: n }, () => signedInUser(t)));
+const MONTH_AGO = new Date(Date.now() - 30 * 86_400_000);
+/** Reporters whose reports count in full: proven accounts, a month old. */
+const users = (n: number) =>
+  Promise.all(Array.from({ length: n }, () => signedInUser(t, { createdAt: MONTH_AGO })));
 
 securityCases(() => t, {
   method: 'POST',
@@ -152,25 +155,30 @@ describe('POST /listings/{id}/reports', () => {
     expect(await statusOf(listing.id)).toBe('active');
   });
 
-  it('counts reports again after a moderator approves the listing', async () => {
+  it('counts only new reporters after a moderator approves the listing', async () => {
     const owner = await lister(t);
     const moderator = await signedInUser(t, { roles: ['moderator'] });
     const listing = await createActive(t, owner, propertyBody());
     const reporters = await users(THRESHOLD);
     for (const who of reporters) await reported(who, listing.id);
-    const approve = await t.request(`/api/v1/admin/listings/${listing.id}/approve`, {
-      method: 'POST',
-      headers: moderator.headers,
-    });
+    const approve = await t.json(
+      'POST',
+      `/api/v1/admin/listings/${listing.id}/approve`,
+      { revision: listing.revision },
+      moderator.headers,
+    );
     expect(approve.status, await approve.clone().text()).toBe(200);
     expect(await statusOf(listing.id)).toBe('active');
 
-    // The same users may report again; their earlier reports no longer count.
-    for (const who of reporters.slice(0, THRESHOLD - 1)) await reported(who, listing.id);
+    // The same users may report again, and moderators see it; their view was weighed already.
+    for (const who of reporters) await reported(who, listing.id);
     expect(await statusOf(listing.id)).toBe('active');
-    await reported((await users(1))[0] as SignedIn, listing.id);
+    const fresh = await users(THRESHOLD);
+    for (const who of fresh.slice(0, THRESHOLD - 1)) await reported(who, listing.id);
+    expect(await statusOf(listing.id)).toBe('active');
+    await reported(fresh[THRESHOLD - 1] as SignedIn, listing.id);
     expect(await statusOf(listing.id, owner)).toBe('pending_review');
-    expect(await reportsOf(listing.id)).toHaveLength(2 * THRESHOLD);
+    expect(await reportsOf(listing.id)).toHaveLength(3 * THRESHOLD);
   });
 
   it('takes reports of a listing under offer', async () => {

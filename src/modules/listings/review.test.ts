@@ -29,8 +29,8 @@ const KYC_FLAG = {
 
 const moderator = () => signedInUser(t, { roles: ['moderator'] });
 
-const approve = (who: SignedIn, id: string) =>
-  t.request(`${ADMIN}/${id}/approve`, { method: 'POST', headers: who.headers });
+const approve = (who: SignedIn, id: string, revision = 1) =>
+  t.json('POST', `${ADMIN}/${id}/approve`, { revision }, who.headers);
 const reject = (
   who: SignedIn,
   id: string,
@@ -93,7 +93,7 @@ const openReportsOf = (listingId: string) =>
 
 async function reportBy(n: number, listingId: string) {
   for (let i = 0; i < n; i++) {
-    const who = await signedInUser(t);
+    const who = await signedInUser(t, { createdAt: new Date(Date.now() - 30 * 86_400_000) });
     const res = await t.json(
       'POST',
       `${BASE}/${listingId}/reports`,
@@ -107,7 +107,7 @@ async function reportBy(n: number, listingId: string) {
 const someId = crypto.randomUUID();
 for (const route of [
   { method: 'GET', path: ADMIN },
-  { method: 'POST', path: `${ADMIN}/${someId}/approve` },
+  { method: 'POST', path: `${ADMIN}/${someId}/approve`, body: { revision: 1 } },
   { method: 'POST', path: `${ADMIN}/${someId}/reject`, body: { reason: 'Not a real flat.' } },
 ]) {
   securityCases(() => t, { ...route, allowed: ['moderator'], forbidden: ['owner', 'agent'] });
@@ -325,7 +325,7 @@ describe('POST /admin/listings/{id}/reject', () => {
     ]);
   });
 
-  it('takes an active listing down, answering its reports; the owner fixes it and publishes again', async () => {
+  it('takes an active listing down, answering its reports; the owner fixes it, and it comes back through review', async () => {
     const mod = await moderator();
     const owner = await lister(t);
     const listing = await createActive(t, owner, propertyBody());
@@ -344,7 +344,18 @@ describe('POST /admin/listings/{id}/reject', () => {
     const republished = await listingOf(
       await t.request(`${BASE}/${listing.id}/publish`, { method: 'POST', headers: owner.headers }),
     );
-    expect(republished).toMatchObject({ status: 'active', rejectionReason: null });
+    expect(republished).toMatchObject({ status: 'pending_review', rejectionReason: null });
+    const queued = (await queue(mod)).items.find((item) => item.id === listing.id);
+    expect(queued?.reviewFlags).toEqual([
+      {
+        rule: 'previously_rejected',
+        reason: 'A moderator rejected it before: Misleading price.',
+      },
+    ]);
+    expect(await listingOf(await approve(mod, listing.id, 2))).toMatchObject({
+      status: 'active',
+      revision: 2,
+    });
   });
 
   it('takes a listing under offer down too', async () => {

@@ -88,14 +88,27 @@ async function auditDecision(ctx: Ctx, row: Listed, action: string, after: unkno
   });
 }
 
-/** Puts a listing in review on the market; its open reports are answered. */
-export async function approveListing(ctx: Ctx, id: string): Promise<ListingView> {
+/**
+ * Puts a listing in review on the market, as the moderator saw it: `revision` is the one they
+ * reviewed, and a listing changed since is refused. Its open reports are answered.
+ */
+export async function approveListing(ctx: Ctx, id: string, revision: number): Promise<ListingView> {
   return withTransaction(ctx, async (tx) => {
     const row = await listingToDecide(tx, id);
     if (row.status !== 'pending_review') {
       throw new Conflict(
         'not-in-review',
         `The listing is ${row.status.replace('_', ' ')}; only one in review can be approved.`,
+      );
+    }
+    if (row.revision !== revision) {
+      throw new Conflict(
+        'listing-changed',
+        `The listing changed since revision ${revision}: review revision ${row.revision}.`,
+        {
+          fields: [{ path: 'revision', message: `the listing is at revision ${row.revision}` }],
+          details: { revision: row.revision },
+        },
       );
     }
     const updated = await goLive(tx, row);

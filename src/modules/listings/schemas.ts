@@ -260,6 +260,9 @@ const listingFields = {
     .nullable()
     .openapi({ description: "A moderator's reason, when the listing was rejected." }),
   ownerId: z.uuid(),
+  revision: z.number().int().openapi({
+    description: 'Moves on with each change to its fields or photos; moderators approve one.',
+  }),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 };

@@ -83,6 +83,11 @@ export const listings = pgTable(
     reviewFlags: jsonb('review_flags').$type<ReviewFlag[]>(),
     /** Why a moderator rejected it; shown to the owner. */
     rejectionReason: text('rejection_reason'),
+    /**
+     * Counts changes to what buyers see (fields, photos): a moderator approves the revision
+     * they reviewed, never a later one.
+     */
+    revision: integer('revision').notNull().default(1),
 
     propertyType: text('property_type'),
     bedrooms: smallint('bedrooms'),

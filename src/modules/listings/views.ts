@@ -61,6 +61,7 @@ function fieldsOf(row: Listed): Omit<ListingView, 'photos'> {
     expiresAt: iso(row.expiresAt),
     rejectionReason: row.rejectionReason,
     ownerId: row.ownerId,
+    revision: row.revision,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

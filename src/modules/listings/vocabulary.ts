@@ -149,6 +149,7 @@ export const MODERATION_RULES = [
   'price_outlier',
   'banned_words',
   'reports',
+  'previously_rejected',
 ] as const;
 export type ModerationRule = (typeof MODERATION_RULES)[number];
 

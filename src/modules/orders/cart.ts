@@ -5,7 +5,13 @@ import type { Amount } from '../../platform/core/money.ts';
 import { requireActor } from '../../platform/core/permissions.ts';
 import type { Executor } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
-import { isBuyable, type SellableVariant, sellableVariants, shippingFor } from '../shop/index.ts';
+import {
+  isBuyable,
+  isOwnShop,
+  type SellableVariant,
+  sellableVariants,
+  shippingFor,
+} from '../shop/index.ts';
 import { type CartItemRow, cartItems } from './tables.ts';
 import { LOW_STOCK } from './vocabulary.ts';
 
@@ -147,8 +153,13 @@ async function lineView(
   };
 }
 
-/** The variant, on sale; 422 naming `path` otherwise. */
-async function sellable(db: Executor, variantId: string, path: string): Promise<SellableVariant> {
+/** The variant, on sale and not from the buyer's own shop; 422 naming `path` otherwise. */
+async function sellable(
+  db: Executor,
+  buyerId: string,
+  variantId: string,
+  path: string,
+): Promise<SellableVariant> {
   const found = (await sellableVariants(db, [variantId])).get(variantId);
   if (!found) {
     throw new Invalid('unknown-variant', 'No product variant has this id.', {
@@ -158,6 +169,11 @@ async function sellable(db: Executor, variantId: string, path: string): Promise<
   if (!isBuyable(found)) {
     throw new Invalid('not-on-sale', 'This product is not on sale now.', {
       fields: [{ path, message: 'the product is not on sale (withdrawn, or its shop is closed)' }],
+    });
+  }
+  if (isOwnShop(found, buyerId)) {
+    throw new Invalid('own-shop', 'You cannot buy from your own shop.', {
+      fields: [{ path, message: 'from your own shop' }],
     });
   }
   return found;
@@ -192,7 +208,7 @@ function checkQuantity(ctx: Ctx, found: SellableVariant, quantity: number, held 
 export async function addToCart(ctx: Ctx, input: CartLineInput): Promise<CartView> {
   const { userId } = requireActor(ctx);
   await withTransaction(ctx, async (tx) => {
-    const found = await sellable(tx.db, input.variantId, 'variantId');
+    const found = await sellable(tx.db, userId, input.variantId, 'variantId');
     // Checked before the write too, so an absurd quantity never reaches the integer column.
     checkQuantity(tx, found, input.quantity);
     const [line] = await tx.db
@@ -233,7 +249,7 @@ export async function setCartQuantity(ctx: Ctx, id: string, quantity: number): P
       await tx.db.delete(cartItems).where(eq(cartItems.id, row.id));
       return;
     }
-    const found = await sellable(tx.db, row.variantId, 'id');
+    const found = await sellable(tx.db, row.userId, row.variantId, 'id');
     checkQuantity(tx, found, quantity);
     await tx.db
       .update(cartItems)

@@ -6,6 +6,7 @@ export {
   claimRelease,
   lockExpiredUnpaid,
   lockOrderFor,
+  lockUnconfirmed,
   type Mover,
   moveOrder,
   type OrderActorRole,
@@ -19,6 +20,7 @@ export {
   createOrder,
   lockCartLines,
   openCheckout,
+  openCodQuantities,
   removeFromCart,
 } from './placing.ts';
 export { Order, OrderParams, orderResponse } from './schemas.ts';

@@ -5,6 +5,7 @@ import { Conflict, Invalid, NotFound } from '../../platform/core/errors.ts';
 import { publish } from '../../platform/events/events.ts';
 import { sellerShop } from '../shop/index.ts';
 import { orderCancelled, orderStatusChanged } from './events.ts';
+import { confirmDeadline } from './placing.ts';
 import { type OrderRow, orderHistory, orderItems, orders } from './tables.ts';
 import type { OrderStatus } from './vocabulary.ts';
 
@@ -18,15 +19,15 @@ export type OrderActorRole = 'buyer' | 'seller' | 'admin' | 'system';
 
 /**
  * From each status, the statuses it may move to and who may move it there. `system` pays
- * (pending_payment -> placed, when online payments come) and expires unpaid orders; an admin
- * may make any move.
+ * (pending_payment -> placed, when online payments come), expires unpaid orders and cancels
+ * those a shop did not confirm in time; an admin may make any move.
  */
 const MOVES: Record<OrderStatus, Partial<Record<OrderStatus, readonly OrderActorRole[]>>> = {
   pending_payment: {
     placed: ['system', 'admin'],
     cancelled: ['buyer', 'system', 'admin'],
   },
-  placed: { confirmed: ['seller', 'admin'], cancelled: ['buyer', 'seller', 'admin'] },
+  placed: { confirmed: ['seller', 'admin'], cancelled: ['buyer', 'seller', 'system', 'admin'] },
   confirmed: { shipped: ['seller', 'admin'], cancelled: ['seller', 'admin'] },
   shipped: { delivered: ['seller', 'admin'] },
   delivered: { completed: ['admin'] },
@@ -110,6 +111,7 @@ export async function moveOrder(
     .set({
       status: move.to,
       ...(row.status === 'pending_payment' ? { holdExpiresAt: null } : {}),
+      confirmBy: move.to === 'placed' ? confirmDeadline(tx, new Date()) : null,
       ...(move.to === 'shipped'
         ? { carrier: move.carrier, trackingNumber: move.trackingNumber }
         : {}),
@@ -214,6 +216,17 @@ export function lockExpiredUnpaid(tx: Ctx, now: Date, limit: number): Promise<Or
     .from(orders)
     .where(and(eq(orders.status, 'pending_payment'), lte(orders.holdExpiresAt, now)))
     .orderBy(orders.holdExpiresAt)
+    .limit(limit)
+    .for('update', { skipLocked: true });
+}
+
+/** Like lockExpiredUnpaid, for `placed` orders whose shop did not confirm them by `now`. */
+export function lockUnconfirmed(tx: Ctx, now: Date, limit: number): Promise<OrderRow[]> {
+  return tx.db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.status, 'placed'), lte(orders.confirmBy, now)))
+    .orderBy(orders.confirmBy)
     .limit(limit)
     .for('update', { skipLocked: true });
 }

@@ -119,6 +119,8 @@ export async function orderItemOf(db: Executor, id: string) {
       shopId: orders.shopId,
       buyerId: orders.buyerId,
       status: orders.status,
+      subtotal: orders.subtotal,
+      discount: orders.discount,
     })
     .from(orderItems)
     .innerJoin(orders, eq(orders.id, orderItems.orderId))

@@ -22,9 +22,13 @@ export interface Buyer extends SignedIn {
   address: AddressView;
 }
 
-/** A signed-in buyer with one saved address. */
-export async function createBuyer(t: TestApp): Promise<Buyer> {
-  const signed = await signedInUser(t);
+let phones = 0;
+/** A phone number no other test user of this file has. */
+export const uniquePhone = () =>
+  `+2519${String(process.pid % 100).padStart(2, '0')}${String(++phones).padStart(6, '0')}`;
+
+/** `who`, with a shipping address saved through the API: what checkout needs of a buyer. */
+export async function withAddress(t: TestApp, who: SignedIn): Promise<Buyer> {
   const address = await ok<AddressView>(
     await t.json(
       'POST',
@@ -37,11 +41,16 @@ export async function createBuyer(t: TestApp): Promise<Buyer> {
         city: 'Addis Ababa',
         countryCode: 'ET',
       },
-      signed.headers,
+      who.headers,
     ),
     201,
   );
-  return { ...signed, address };
+  return { ...who, address };
+}
+
+/** A signed-in buyer with a verified phone (cash on delivery needs one) and one saved address. */
+export async function createBuyer(t: TestApp): Promise<Buyer> {
+  return withAddress(t, await signedInUser(t, { phone: uniquePhone() }));
 }
 
 /** An active product of `shop`, in a new category; one variant of price 10000 and stock 5 by default. */

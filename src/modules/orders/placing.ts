@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Ctx } from '../../platform/core/context.ts';
 import { publish } from '../../platform/events/events.ts';
 import { orderPlaced } from './events.ts';
@@ -95,6 +95,39 @@ export interface NewOrder {
   now: Date;
 }
 
+/** When an order placed at `now` must be confirmed by its shop: ORDER_CONFIRM_HOURS later. */
+export const confirmDeadline = (ctx: Ctx, now: Date) =>
+  new Date(now.getTime() + ctx.config.orders.confirmHours * 3_600_000);
+
+/**
+ * What `buyerId` holds of each variant in open cash-on-delivery orders (placed, confirmed or
+ * shipped): stock the shop keeps for them without payment, capped by checkout.
+ */
+export async function openCodQuantities(
+  tx: Ctx,
+  buyerId: string,
+  variantIds: readonly string[],
+): Promise<Map<string, number>> {
+  if (variantIds.length === 0) return new Map();
+  const rows = await tx.db
+    .select({
+      variantId: sql<string>`${orderItems.variantId}`,
+      quantity: sql<number>`sum(${orderItems.quantity})::int`,
+    })
+    .from(orderItems)
+    .innerJoin(orders, eq(orders.id, orderItems.orderId))
+    .where(
+      and(
+        eq(orders.buyerId, buyerId),
+        eq(orders.paymentMethod, 'cod'),
+        inArray(orders.status, ['placed', 'confirmed', 'shipped']),
+        inArray(orderItems.variantId, [...variantIds]),
+      ),
+    )
+    .groupBy(orderItems.variantId);
+  return new Map(rows.map((row) => [row.variantId, row.quantity]));
+}
+
 /**
  * One shop's order with its items and the first entry of its history, in the status its payment
  * method starts it at (a held order's hold running from `now`).
@@ -104,6 +137,7 @@ export async function createOrder(tx: Ctx, order: NewOrder): Promise<OrderRow> {
   const holdExpiresAt = start.holdsStock
     ? new Date(order.now.getTime() + tx.config.orders.paymentHoldMinutes * 60_000)
     : null;
+  const confirmBy = start.status === 'placed' ? confirmDeadline(tx, order.now) : null;
   const [row] = await tx.db
     .insert(orders)
     .values({
@@ -118,6 +152,7 @@ export async function createOrder(tx: Ctx, order: NewOrder): Promise<OrderRow> {
       total: order.subtotal + order.shipping,
       shippingAddress: order.shippingAddress,
       holdExpiresAt,
+      confirmBy,
     })
     .returning();
   if (!row) throw new Error('order insert returned nothing');

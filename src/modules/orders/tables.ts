@@ -96,6 +96,8 @@ export const orders = pgTable(
     voucherCode: text('voucher_code'),
     /** A `pending_payment` order's stock is held until then. */
     holdExpiresAt: timestampMs('hold_expires_at'),
+    /** A `placed` order the shop has not confirmed by then is cancelled, its stock returned. */
+    confirmBy: timestampMs('confirm_by'),
     carrier: text('carrier'),
     trackingNumber: text('tracking_number'),
     cancelReason: text('cancel_reason'),
@@ -114,6 +116,7 @@ export const orders = pgTable(
     index('orders_created').on(t.createdAt, t.id),
     // The expiry job's scan.
     index('orders_hold_expiry').on(t.holdExpiresAt).where(sql`${t.status} = 'pending_payment'`),
+    index('orders_confirm_by').on(t.confirmBy).where(sql`${t.status} = 'placed'`),
   ],
 );
 

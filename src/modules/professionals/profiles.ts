@@ -176,6 +176,7 @@ export async function setLogo(ctx: Ctx, bytes: Uint8Array): Promise<Professional
   const { ext, mime } = await inspectUpload(bytes, {
     allowed: ['image'],
     maxBytes: ctx.config.uploadMaxBytes,
+    maxPixels: ctx.config.imageMaxPixels,
   });
   const key = `professionals/${userId}/logo-${uuidv7()}.${ext}`;
   await ctx.storage.put(key, await withoutMetadata(bytes, ext), {

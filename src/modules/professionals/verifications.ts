@@ -98,6 +98,7 @@ async function inspectDocument(ctx: Ctx, field: DocumentField, bytes: Uint8Array
     return await inspectUpload(bytes, {
       allowed: ['image', 'pdf'],
       maxBytes: ctx.config.uploadMaxBytes,
+      maxPixels: ctx.config.imageMaxPixels,
     });
   } catch (error) {
     if (!(error instanceof Invalid)) throw error;

@@ -7,7 +7,7 @@ import { isUniqueViolation } from '../../platform/db/client.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
 import { orderItemOf, RECEIVED } from '../orders/index.ts';
-import { sellerShop, setProductRating } from '../shop/index.ts';
+import { ownsShop, sellerShop, setProductRating } from '../shop/index.ts';
 import { reviewCreated } from './events.ts';
 import { editableUntil, findReview, type ReviewView, reviewView, visibleReview } from './reads.ts';
 import { reviews, reviewVotes } from './tables.ts';
@@ -58,7 +58,9 @@ function alreadyReviewed(): Conflict {
 
 /**
  * Reviews an item of one of the caller's delivered or completed orders. Another buyer's item
- * is not found, as if it did not exist; an item not received yet is 422 `not-eligible`.
+ * is not found, as if it did not exist; an item not received yet is 422 `not-eligible`, and so
+ * is one whose goods were paid nothing (a voucher took the whole subtotal): that verifies no
+ * purchase. The shop's owner never reviews it (403 `own-shop`), whenever the order was made.
  */
 export async function createReview(ctx: Ctx, input: ReviewInput): Promise<ReviewView> {
   const { userId } = requireActor(ctx);
@@ -74,6 +76,16 @@ export async function createReview(ctx: Ctx, input: ReviewInput): Promise<Review
           `Only items of a delivered or completed order can be reviewed; this order is ${item.status}.`,
           { fields: [{ path: 'orderItemId', message: `the order is ${item.status}` }] },
         );
+      }
+      if (item.subtotal - item.discount <= 0) {
+        throw new Invalid(
+          'not-eligible',
+          'An order that paid nothing for its goods does not verify a purchase.',
+          { fields: [{ path: 'orderItemId', message: 'the order paid nothing for its goods' }] },
+        );
+      }
+      if (await ownsShop(tx.db, userId, item.shopId)) {
+        throw new Forbidden('You cannot review what your own shop sells.', 'own-shop');
       }
       await lockProductReviews(tx.db, item.productId);
       const [created] = await tx.db

@@ -70,6 +70,8 @@ for (const route of [
   { method: 'POST', path: `${ADMIN}/${id}/approve` },
   { method: 'POST', path: `${ADMIN}/${id}/suspend`, body: REASON },
   { method: 'POST', path: `${ADMIN}/${id}/reinstate`, body: REASON },
+  { method: 'POST', path: `${ADMIN}/${id}/rename/approve` },
+  { method: 'POST', path: `${ADMIN}/${id}/rename/reject`, body: REASON },
 ]) {
   securityCases(() => t, { ...route, allowed: ['moderator'], forbidden: ['seller'] });
 }

@@ -23,7 +23,14 @@ export interface SellableVariant {
   >;
   shop: Pick<
     ShopRow,
-    'id' | 'name' | 'slug' | 'status' | 'currency' | 'shippingFlatFee' | 'shippingFreeOver'
+    | 'id'
+    | 'name'
+    | 'slug'
+    | 'status'
+    | 'currency'
+    | 'shippingFlatFee'
+    | 'shippingFreeOver'
+    | 'ownerId'
   >;
   /** The storage key of the product's first image, if any. */
   imageKey: string | null;
@@ -37,6 +44,13 @@ export interface SellableVariant {
  */
 export const isBuyable = ({ product, shop }: SellableVariant): boolean =>
   product.visible && shop.status === 'active';
+
+/**
+ * Whether `userId` sells it: a seller never buys from their own shop, so no order (and no
+ * verified-purchase review) of theirs comes from it. Carts and checkout both ask this.
+ */
+export const isOwnShop = ({ shop }: SellableVariant, userId: string): boolean =>
+  shop.ownerId === userId;
 
 /**
  * What a shop charges to ship an order of `subtotal` (minor units of its currency): nothing for
@@ -77,6 +91,7 @@ export async function sellableVariants(
         currency: shops.currency,
         shippingFlatFee: shops.shippingFlatFee,
         shippingFreeOver: shops.shippingFreeOver,
+        ownerId: shops.ownerId,
       },
       imageKey: sql<string | null>`(
         select ${productImages.key} from ${productImages}

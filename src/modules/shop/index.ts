@@ -6,6 +6,7 @@ import { seedDemoShops } from './seed.ts';
 
 export {
   isBuyable,
+  isOwnShop,
   productOnSale,
   recordSales,
   returnStock,
@@ -16,7 +17,7 @@ export {
   shippingFor,
   takeStock,
 } from './commerce.ts';
-export { sellerShop } from './shops.ts';
+export { ownsShop, sellerShop } from './shops.ts';
 
 /**
  * The shop marketplace's catalogue: sellers' shops, the category tree, products with variants

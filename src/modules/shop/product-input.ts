@@ -1,6 +1,12 @@
 import { z } from '@hono/zod-openapi';
 import { Money, text } from '../../platform/core/fields.ts';
-import { MAX_OPTION_VALUES, MAX_OPTIONS, MAX_VARIANTS, PRODUCT_STATUSES } from './vocabulary.ts';
+import {
+  MAX_OPTION_VALUES,
+  MAX_OPTIONS,
+  MAX_STOCK,
+  MAX_VARIANTS,
+  PRODUCT_STATUSES,
+} from './vocabulary.ts';
 
 /**
  * Request bodies of a seller's product routes. Shapes are checked here (400); the rules that
@@ -40,7 +46,7 @@ const variantFields = {
   compareAtPrice: Money.nullable()
     .optional()
     .openapi({ description: 'The "was" price, above `price`; null clears it.' }),
-  stock: z.number().int().min(0).max(1_000_000_000),
+  stock: z.number().int().min(0).max(MAX_STOCK),
   options: z.record(text(50), text(50)).openapi({
     description: 'A declared value for each of the product’s option names, e.g. `{"size": "M"}`.',
   }),
@@ -57,12 +63,42 @@ export const VariantUpdate = z
     sku: Sku.optional(),
     price: Money.optional(),
     compareAtPrice: variantFields.compareAtPrice,
-    stock: variantFields.stock.optional(),
+    stock: variantFields.stock.optional().openapi({
+      description:
+        'The count to set. Alone, the last write wins: orders placed since the count was read ' +
+        'are overwritten. Send `expectedStock` with it, or use `stockDelta`.',
+    }),
+    expectedStock: variantFields.stock.optional().openapi({
+      description:
+        'With `stock`: the count it replaces, as last read. 409 `stock-changed` (with ' +
+        '`currentStock`) when the stock has moved since, changing nothing.',
+    }),
+    stockDelta: z
+      .number()
+      .int()
+      .min(-MAX_STOCK)
+      .max(MAX_STOCK)
+      .optional()
+      .openapi({
+        description:
+          'Instead of `stock`: added to the stock as it is when the change is made (negative ' +
+          'takes away), so orders placed meanwhile still count. 409 `stock-out-of-range` (with ' +
+          `\`currentStock\`) when the result would be below 0 or above ${MAX_STOCK}.`,
+        example: 12,
+      }),
     options: variantFields.options.optional(),
     weightG: variantFields.weightG,
   })
   .refine((value) => Object.values(value).some((v) => v !== undefined), {
     message: 'give at least one field to change',
+  })
+  .superRefine((value, ctx) => {
+    if (value.stock !== undefined && value.stockDelta !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['stockDelta'], message: 'give stock or stockDelta' });
+    }
+    if (value.expectedStock !== undefined && value.stock === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['expectedStock'], message: 'only with stock' });
+    }
   })
   .openapi('ProductVariantUpdate');
 export type VariantChanges = z.infer<typeof VariantUpdate>;

@@ -103,12 +103,16 @@ async function ownProduct(ctx: Ctx, shop: ShopRow, productId: string, lock: bool
     .select(productColumns)
     .from(products)
     .where(and(eq(products.id, productId), eq(products.shopId, shop.id)));
-  const [row] = await (lock ? query.for('update') : query);
+  const [row] = await (lock ? query.for('no key update') : query);
   if (!row) throw new NotFound('product');
   return row;
 }
 
-/** The caller's product, locked for the rest of the transaction: its variants change under it. */
+/**
+ * The caller's product, locked for the rest of the transaction: its variants change under it.
+ * The lock leaves the key alone (`for no key update`), so a checkout holding a variant's lock
+ * can still insert order lines referring to the product instead of deadlocking with it.
+ */
 export async function productToChange(
   ctx: Ctx,
   productId: string,

@@ -42,6 +42,14 @@ export const Shop = z
     shipping: Shipping,
     status: z.enum(SHOP_STATUSES),
     statusReason: z.string().nullable().openapi({ description: 'Why it was suspended.' }),
+    rename: z
+      .object({ name: z.string(), slug: z.string() })
+      .nullable()
+      .openapi({
+        description:
+          'The name and address the seller asked for, waiting for a moderator; buyers see ' +
+          '`name` and `slug` until it is approved.',
+      }),
     approvedAt: z.iso.datetime().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
@@ -147,6 +155,7 @@ export const ProductPage = Product.extend({
 export const PublicShop = Shop.omit({
   ownerId: true,
   statusReason: true,
+  rename: true,
   approvedAt: true,
   updatedAt: true,
 })

@@ -1,9 +1,9 @@
-import { and, count, eq, sql } from 'drizzle-orm';
+import { and, count, eq, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import { audit } from '../../platform/audit/audit.ts';
 import type { Ctx } from '../../platform/core/context.ts';
 import { Conflict, Forbidden, NotFound } from '../../platform/core/errors.ts';
 import { keysetPage, type Page, type PageInput } from '../../platform/core/paging.ts';
-import { requireActor } from '../../platform/core/permissions.ts';
+import { actsAsAdmin, assertMayUndo, requireActor } from '../../platform/core/permissions.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import { publish } from '../../platform/events/events.ts';
 import { shopApproved, shopReinstated, shopSuspended } from './events.ts';
@@ -19,18 +19,27 @@ export interface ShopListPage extends Page<ShopView> {
 }
 
 /**
- * Shops in a status, or all of them. Pending ones oldest first, a queue worked from its head;
- * any other list newest first.
+ * Shops in a status (or all of them), with or without a rename waiting. A queue (pending shops,
+ * or renames waiting) oldest first, worked from its head; any other list newest first.
  */
 export async function listShops(
   ctx: Ctx,
-  status: ShopStatus | undefined,
+  filters: { status?: ShopStatus | undefined; renamePending?: boolean | undefined },
   page: PageInput,
 ): Promise<ShopListPage> {
-  const direction = status === 'pending' ? 'asc' : 'desc';
-  const filter = status === undefined ? undefined : eq(shops.status, status);
+  const { status, renamePending } = filters;
+  const queue = status === 'pending' || renamePending === true;
+  const direction = queue ? 'asc' : 'desc';
+  const filter = and(
+    status === undefined ? undefined : eq(shops.status, status),
+    renamePending === undefined
+      ? undefined
+      : renamePending
+        ? or(isNotNull(shops.pendingName), isNotNull(shops.pendingSlug))
+        : and(isNull(shops.pendingName), isNull(shops.pendingSlug)),
+  );
   const found = await keysetPage<ShopRow>(ctx, {
-    scope: `admin-shops:${status ?? 'all'}`,
+    scope: `admin-shops:${status ?? 'all'}:${renamePending ?? 'any'}`,
     keys: [
       { column: shops.createdAt, direction, value: (r) => r.createdAt },
       { column: shops.id, direction, value: (r) => r.id },
@@ -113,12 +122,14 @@ export async function decideShop(ctx: Ctx, id: string, decision: ShopDecision): 
         `The shop is ${before.status}; only a ${move.from.join(' or ')} shop can be ${move.done}.`,
       );
     }
+    if (decision.kind === 'reinstate') assertMayUndo(tx, before.suspendedByAdmin, 'suspension');
     const active = move.to === 'active';
     const [updated] = await tx.db
       .update(shops)
       .set({
         status: move.to,
         statusReason: move.to === 'suspended' ? reason : null,
+        suspendedByAdmin: move.to === 'suspended' && actsAsAdmin(tx),
         approvedAt: before.approvedAt ?? (active ? new Date() : null),
       })
       .where(eq(shops.id, id))

@@ -92,6 +92,7 @@ describe('POST /seller/shops', () => {
       },
       status: 'pending',
       statusReason: null,
+      rename: null,
       approvedAt: null,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
@@ -230,8 +231,8 @@ describe('PATCH /seller/shops/me', () => {
     expect(await ok<ShopView>(await t.request(ME, { headers: who.headers }))).toEqual(changed);
   });
 
-  it('renames the shop’s products with it, for search', async () => {
-    const seller = await createSeller(t, { name: 'Old Name' });
+  it('renames the shop’s products with it, for search, while it awaits approval', async () => {
+    const seller = await createSeller(t, { name: 'Old Name', status: 'pending' });
     const category = await createCategory(t);
     const made = await createProduct(t, seller.shop, { categoryId: category.id });
     const before = made.product.updatedAt;

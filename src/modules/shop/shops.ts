@@ -1,4 +1,4 @@
-import { and, count, eq, sql } from 'drizzle-orm';
+import { and, count, eq, ne, or, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Ctx } from '../../platform/core/context.ts';
 import { Conflict, Forbidden, Invalid, NotFound } from '../../platform/core/errors.ts';
@@ -27,6 +27,15 @@ export async function sellerShop(ctx: Ctx, { lock = false } = {}): Promise<ShopR
     throw new NotFound('You have no shop yet: open one with POST /seller/shops.', 'no-shop');
   }
   return shop;
+}
+
+/** Whether `userId` owns the shop `shopId`: its reviews and orders are not theirs to make. */
+export async function ownsShop(db: Executor, userId: string, shopId: string): Promise<boolean> {
+  const [shop] = await db
+    .select({ id: shops.id })
+    .from(shops)
+    .where(and(eq(shops.id, shopId), eq(shops.ownerId, userId)));
+  return shop !== undefined;
 }
 
 export interface ShippingInput {
@@ -71,9 +80,34 @@ function randomSuffix(): string {
   return Array.from(bytes, (b) => (b % 36).toString(36)).join('');
 }
 
-async function slugInUse(db: Executor, slug: string): Promise<boolean> {
-  const [row] = await db.select({ id: shops.id }).from(shops).where(eq(shops.slug, slug)).limit(1);
+/** Whether a shop (but `except`) has the slug, or asked for it in a rename under review. */
+export async function slugInUse(db: Executor, slug: string, except?: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: shops.id })
+    .from(shops)
+    .where(
+      and(
+        or(eq(shops.slug, slug), eq(shops.pendingSlug, slug)),
+        except ? ne(shops.id, except) : undefined,
+      ),
+    )
+    .limit(1);
   return row !== undefined;
+}
+
+/**
+ * Where a change of name and address goes: straight on a shop never approved (its approval
+ * will cover them), held for a moderator on an approved one (renames.ts decides). Asking for
+ * the current value again withdraws what was held.
+ */
+function nameColumns(shop: ShopRow, changes: Pick<ShopChanges, 'name' | 'slug'>) {
+  if (shop.approvedAt === null) return { name: changes.name, slug: changes.slug };
+  const held = (asked: string | undefined, current: string, pending: string | null) =>
+    asked === undefined ? pending : asked === current ? null : asked;
+  return {
+    pendingName: held(changes.name, shop.name, shop.pendingName),
+    pendingSlug: held(changes.slug, shop.slug, shop.pendingSlug),
+  };
 }
 
 /** The name's slug, or when a shop has it, the slug with a short random suffix. */
@@ -218,7 +252,19 @@ async function assertCurrencyChange(
   }
 }
 
-/** Changes the caller's shop; a new name reaches its products (search reads it there). */
+/** Copies a shop's new name to its products, where search reads it. */
+export async function renameProducts(db: Executor, shopId: string, name: string): Promise<void> {
+  await db
+    .update(products)
+    // A copy kept in step is no change of the product: its updatedAt stays.
+    .set({ shopName: name, updatedAt: sql`${products.updatedAt}` })
+    .where(eq(products.shopId, shopId));
+}
+
+/**
+ * Changes the caller's shop; a new name reaches its products (search reads it there). An
+ * approved shop's new name or address waits for a moderator (`rename` in its view).
+ */
 export async function updateOwnShop(ctx: Ctx, changes: ShopChanges): Promise<ShopView> {
   let row: ShopRow;
   try {
@@ -231,7 +277,7 @@ export async function updateOwnShop(ctx: Ctx, changes: ShopChanges): Promise<Sho
       if (
         changes.slug !== undefined &&
         changes.slug !== shop.slug &&
-        (await slugInUse(tx.db, changes.slug))
+        (await slugInUse(tx.db, changes.slug, shop.id))
       ) {
         throw slugTaken(changes.slug);
       }
@@ -239,8 +285,7 @@ export async function updateOwnShop(ctx: Ctx, changes: ShopChanges): Promise<Sho
       const [updated] = await tx.db
         .update(shops)
         .set({
-          name: changes.name,
-          slug: changes.slug,
+          ...nameColumns(shop, changes),
           description: changes.description,
           contactEmail: contact?.email,
           contactPhone: contact?.phone,
@@ -251,13 +296,7 @@ export async function updateOwnShop(ctx: Ctx, changes: ShopChanges): Promise<Sho
         .where(eq(shops.id, shop.id))
         .returning();
       if (!updated) throw new NotFound('shop');
-      if (changes.name !== undefined && changes.name !== shop.name) {
-        await tx.db
-          .update(products)
-          // A copy kept in step is no change of the product: its updatedAt stays.
-          .set({ shopName: changes.name, updatedAt: sql`${products.updatedAt}` })
-          .where(eq(products.shopId, shop.id));
-      }
+      if (updated.name !== shop.name) await renameProducts(tx.db, shop.id, updated.name);
       return updated;
     });
   } catch (error) {
@@ -292,6 +331,7 @@ export async function setShopImage(
   const { ext, mime } = await inspectUpload(bytes, {
     allowed: ['image'],
     maxBytes: ctx.config.uploadMaxBytes,
+    maxPixels: ctx.config.imageMaxPixels,
   });
   const key = `shops/${shop.id}/${which}-${uuidv7()}.${ext}`;
   await ctx.storage.put(key, await withoutMetadata(bytes, ext), {
@@ -335,7 +375,7 @@ export async function removeShopImage(ctx: Ctx, which: ShopImage): Promise<void>
 }
 
 export interface PublicShopView
-  extends Omit<ShopView, 'ownerId' | 'statusReason' | 'approvedAt' | 'updatedAt'> {
+  extends Omit<ShopView, 'ownerId' | 'statusReason' | 'rename' | 'approvedAt' | 'updatedAt'> {
   rating: { average: number | null; count: number };
   productCount: number;
 }
@@ -372,6 +412,7 @@ export async function publicShop(ctx: Ctx, idOrSlug: string): Promise<PublicShop
   const {
     ownerId: _ownerId,
     statusReason: _statusReason,
+    rename: _rename,
     approvedAt: _approvedAt,
     updatedAt: _updatedAt,
     ...shown

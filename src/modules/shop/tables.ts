@@ -47,12 +47,22 @@ export const shops = pgTable(
     status: text('status', { enum: SHOP_STATUSES }).notNull().default('pending'),
     /** Why an admin suspended it; shown to the seller. */
     statusReason: text('status_reason'),
+    /** An admin's suspension: only an admin reinstates the shop. */
+    suspendedByAdmin: boolean('suspended_by_admin').notNull().default(false),
+    /**
+     * A new name or address an approved shop asked for, waiting for a moderator: buyers see the
+     * approved ones until then, so an approved shop cannot turn into another brand unseen.
+     */
+    pendingName: text('pending_name'),
+    pendingSlug: text('pending_slug'),
     approvedAt: timestampMs('approved_at'),
     ...timestamps(),
   },
   (t) => [
     uniqueIndex('shops_owner').on(t.ownerId),
     uniqueIndex('shops_slug').on(t.slug),
+    // An address asked for is held for the shop that asked; slugInUse reads both.
+    uniqueIndex('shops_pending_slug').on(t.pendingSlug).where(sql`${t.pendingSlug} is not null`),
     index('shops_status_created').on(t.status, t.createdAt, t.id),
     check('shops_flat_fee', sql`${t.shippingFlatFee} >= 0`),
     check('shops_free_over', sql`${t.shippingFreeOver} is null or ${t.shippingFreeOver} > 0`),

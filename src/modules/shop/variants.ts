@@ -1,6 +1,13 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Ctx } from '../../platform/core/context.ts';
-import { Conflict, type FieldError, Invalid, NotFound } from '../../platform/core/errors.ts';
+import {
+  Conflict,
+  type DomainError,
+  type FieldError,
+  Invalid,
+  NotFound,
+} from '../../platform/core/errors.ts';
+import type { Executor } from '../../platform/db/client.ts';
 import { closeGap } from '../../platform/db/positions.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import type { VariantChanges, VariantInput } from './product-input.ts';
@@ -15,11 +22,13 @@ import {
   variantErrors,
 } from './variant-rules.ts';
 import { type Produced, type ProductView, productView, variantsOf } from './views.ts';
-import { MAX_VARIANTS } from './vocabulary.ts';
+import { MAX_STOCK, MAX_VARIANTS } from './vocabulary.ts';
 
 /**
  * A product's variants, changed one by one: the product's `priceAmount` stays its lowest
  * variant's price, kept under the product's lock, and a product keeps at least one variant.
+ * Stock is changed in the update's own SQL, never from a value read earlier, so checkouts
+ * taking stock meanwhile are not written over (unless the seller sends a bare `stock`).
  */
 
 /** Keeps the card's price the lowest of the variants', in the transaction that changed them. */
@@ -71,6 +80,60 @@ export async function addVariant(
   return productView(ctx.db, ctx.storage, row);
 }
 
+/**
+ * The stock an update sets, and what the row must hold for it to apply: an adjustment of the
+ * stock as it is then, kept between 0 and MAX_STOCK; or a count, over the one the seller read
+ * when given (a bare count is the last write and wins).
+ */
+function stockChange(changes: VariantChanges): { value?: number | SQL; guard?: SQL } {
+  const { stock } = productVariants;
+  if (changes.stockDelta !== undefined) {
+    const after = sql`${stock} + ${changes.stockDelta}`;
+    return { value: after, guard: sql`${after} between 0 and ${MAX_STOCK}` };
+  }
+  if (changes.stock === undefined) return {};
+  if (changes.expectedStock === undefined) return { value: changes.stock };
+  return { value: changes.stock, guard: eq(stock, changes.expectedStock) };
+}
+
+/** Why the update's stock guard matched no row, with the stock as it is now. */
+async function stockRefusal(
+  db: Executor,
+  variantId: string,
+  changes: VariantChanges,
+): Promise<DomainError> {
+  const [row] = await db
+    .select({ stock: productVariants.stock })
+    .from(productVariants)
+    .where(eq(productVariants.id, variantId));
+  if (!row) return new NotFound('variant');
+  const current = row.stock;
+  const details = { currentStock: current };
+  if (changes.stockDelta === undefined) {
+    return new Conflict(
+      'stock-changed',
+      `The stock is ${current}, not ${changes.expectedStock}: it changed since it was read. Nothing was changed.`,
+      { fields: [{ path: 'expectedStock', message: `the stock is now ${current}` }], details },
+    );
+  }
+  const below = current + changes.stockDelta < 0;
+  return new Conflict(
+    'stock-out-of-range',
+    `The stock is ${current}: adding ${changes.stockDelta} would take it ${below ? 'below 0' : `above ${MAX_STOCK}`}. Nothing was changed.`,
+    {
+      fields: [
+        {
+          path: 'stockDelta',
+          message: below
+            ? `at least ${-current}, the stock being ${current}`
+            : `at most ${MAX_STOCK - current}, the stock being ${current}`,
+        },
+      ],
+      details,
+    },
+  );
+}
+
 async function variantOf(ctx: Ctx, productId: string, variantId: string): Promise<VariantRow[]> {
   const variants = await variantsOf(ctx.db, productId);
   if (!variants.some((v) => v.id === variantId)) throw new NotFound('variant');
@@ -117,18 +180,21 @@ export async function updateVariant(
       if (changes.sku !== undefined) {
         await assertSkusFree(tx.db, shop.id, [{ sku: changes.sku, path: 'sku' }], variantId);
       }
-      await tx.db
+      const stock = stockChange(changes);
+      const [updated] = await tx.db
         .update(productVariants)
         .set({
           sku: changes.sku,
           priceAmount: merged.price.amount,
           compareAtAmount: merged.compareAtPrice?.amount ?? null,
-          stock: changes.stock,
+          stock: stock.value,
           options: changes.options,
           weightG: changes.weightG,
           updatedAt: new Date(),
         })
-        .where(eq(productVariants.id, variantId));
+        .where(and(eq(productVariants.id, variantId), stock.guard))
+        .returning({ id: productVariants.id });
+      if (!updated) throw await stockRefusal(tx.db, variantId, changes);
       return syncPrice(tx, productId);
     }),
   );

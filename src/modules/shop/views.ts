@@ -55,6 +55,10 @@ export async function shopView(storage: Storage, row: ShopRow): Promise<ShopView
     },
     status: row.status,
     statusReason: row.statusReason,
+    rename:
+      row.pendingName === null && row.pendingSlug === null
+        ? null
+        : { name: row.pendingName ?? row.name, slug: row.pendingSlug ?? row.slug },
     approvedAt: iso(row.approvedAt),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

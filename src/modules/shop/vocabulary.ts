@@ -16,6 +16,8 @@ export const MAX_OPTIONS = 3;
 export const MAX_OPTION_VALUES = 50;
 export const MAX_VARIANTS = 100;
 export const MAX_IMAGES = 20;
+/** The most a variant's stock may count, by an absolute value or an adjustment alike. */
+export const MAX_STOCK = 1_000_000_000;
 
 /** How deep the category tree goes (a root is depth 1). */
 export const MAX_CATEGORY_DEPTH = 6;

@@ -37,6 +37,11 @@ const fields = {
   endsAt: Instant.openapi({ description: 'After `startsAt`.' }),
   usageLimit: Limit.openapi({ description: 'Uses in all; absent: no limit.' }),
   perUserLimit: Limit.openapi({ description: 'Uses per buyer; absent: no limit.' }),
+  listed: z.boolean().openapi({
+    description:
+      'Whether `GET /vouchers/available` shows it. An unlisted (private) voucher applies only ' +
+      'when a buyer types its code, at validation and checkout alike.',
+  }),
 };
 
 const optionalFields = {
@@ -51,7 +56,12 @@ const optionalFields = {
 };
 
 export const VoucherCreate = z
-  .strictObject({ code: fields.code, type: fields.type, ...optionalFields })
+  .strictObject({
+    code: fields.code,
+    type: fields.type,
+    ...optionalFields,
+    listed: fields.listed.default(true),
+  })
   .openapi('VoucherCreate');
 export type VoucherInput = z.infer<typeof VoucherCreate>;
 
@@ -74,6 +84,7 @@ export const VoucherUpdate = z
     endsAt: nullable(fields.endsAt),
     usageLimit: nullable(fields.usageLimit),
     perUserLimit: nullable(fields.perUserLimit),
+    listed: fields.listed.optional(),
     active: z.boolean().optional().openapi({ description: 'True brings a deactivated one back.' }),
   })
   .refine((value) => Object.values(value).some((v) => v !== undefined), {
@@ -106,6 +117,7 @@ export const Voucher = VoucherOffer.extend({
   usageLimit: z.number().int().nullable(),
   perUserLimit: z.number().int().nullable(),
   usedCount: z.number().int(),
+  listed: z.boolean(),
   active: z.boolean(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

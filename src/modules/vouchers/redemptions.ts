@@ -2,12 +2,12 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Ctx } from '../../platform/core/context.ts';
 import { Conflict } from '../../platform/core/errors.ts';
 import { withTransaction } from '../../platform/db/transaction.ts';
-import { assess, findVoucher, usesBy } from './rules.ts';
+import { assess, findVoucher, unknownCode, usesBy } from './rules.ts';
 import { voucherRedemptions, vouchers } from './tables.ts';
 
 /**
  * The contract between checkout and vouchers: checkout and cancellation call only these two; the
- * rules they apply are vouchers.ts's `assess`.
+ * rules they apply are rules.ts's `assess`.
  */
 
 export interface RedeemInput {
@@ -33,18 +33,17 @@ export interface Redeemed {
  * Applies the voucher to one shop's order and counts the use, under the voucher row's lock so
  * concurrent checkouts can never pass its limits. Throws `Conflict('voucher-not-applicable',
  * reason, { fields: [{ path: 'vouchers.<shopId>', message: reason }] })` when it does not
- * apply (unknown, inactive, not started, ended, another shop's, another currency, under the
- * minimum subtotal, used up, used up by this user).
+ * apply (unknown, another shop's alike, inactive, not started, ended, another currency, under
+ * the minimum subtotal, used up, used up by this user).
  */
 export async function redeemVoucher(tx: Ctx, input: RedeemInput): Promise<Redeemed> {
   const { code, shopId, userId, orderId, subtotal, currency, now } = input;
   return withTransaction(tx, async (t) => {
     const voucher = await findVoucher(t.db, code, shopId, { lock: true });
-    if (!voucher) throw notApplicable(shopId, `No voucher ${code}.`);
+    if (!voucher) throw notApplicable(shopId, unknownCode(code));
     // Under the voucher's lock: the same buyer's concurrent checkouts count one after another.
     const used = await usesBy(t.db, userId, [voucher.id]);
     const assessment = assess(voucher, {
-      shopId,
       subtotal,
       currency,
       now,

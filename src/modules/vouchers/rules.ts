@@ -9,7 +9,9 @@ import type { VoucherType } from './vocabulary.ts';
 /**
  * Whether a voucher applies and what it takes off: `assess` alone decides, for validation, the
  * available list and redemption alike; redemption (redemptions.ts) runs it under the voucher
- * row's lock.
+ * row's lock. A code is looked for only among the vouchers that could apply to the order (the
+ * shop's and the platform's): another shop's code is answered as no code at all, so codes,
+ * unlisted ones above all, cannot be found by trying them on other shops.
  */
 
 export interface VoucherOfferView {
@@ -49,7 +51,6 @@ export const REFUSALS = [
   'inactive',
   'not-started',
   'ended',
-  'other-shop',
   'currency',
   'min-subtotal',
   'used-up',
@@ -61,9 +62,8 @@ export type Assessment =
   | { applicable: true; discount: number }
   | { applicable: false; reason: RefusalReason; message: string };
 
-/** Where a voucher would be used: one shop's order of `subtotal` minor units of `currency`. */
+/** Where a voucher would be used: an order of `subtotal` minor units of `currency`. */
 export interface Occasion {
-  shopId: string;
   subtotal: number;
   currency: string;
   now: Date;
@@ -92,12 +92,15 @@ function discountOf(voucher: VoucherRow, subtotal: number): number {
   return Math.min(raw, subtotal);
 }
 
-/** Whether `voucher` applies on `occasion`, and what it takes off; the one place that decides. */
+/** The answer to a code no voucher of the order's shop or of the platform has. */
+export const unknownCode = (code: string) => `No voucher ${code}.`;
+
+/**
+ * Whether `voucher`, the order's shop's or the platform's (as `findVoucher` and the available
+ * list find them), applies on `occasion`, and what it takes off; the one place that decides.
+ */
 export function assess(voucher: VoucherRow, occasion: Occasion): Assessment {
   const { code } = voucher;
-  if (voucher.shopId !== null && voucher.shopId !== occasion.shopId) {
-    return refuse('other-shop', `Voucher ${code} belongs to another shop.`);
-  }
   if (!voucher.active) return refuse('inactive', `Voucher ${code} is no longer active.`);
   if (voucher.startsAt && occasion.now < voucher.startsAt) {
     return refuse('not-started', `Voucher ${code} applies from ${voucher.startsAt.toISOString()}.`);
@@ -127,8 +130,7 @@ export const sameCode = (code: string) => eq(sql`lower(${vouchers.code})`, code.
 
 /**
  * The voucher `code` names for `shopId`'s order: the shop's, else the platform's (locked when
- * asked, as redemption does), else another shop's, which only explains the refusal. Null when no
- * voucher has the code.
+ * asked, as redemption does); null when neither has it, whether or not another shop does.
  */
 export async function findVoucher(
   db: Executor,
@@ -144,8 +146,7 @@ export async function findVoucher(
     const [row] = await (lock ? query.for('update') : query);
     if (row) return row;
   }
-  const [other] = await db.select().from(vouchers).where(sameCode(code)).limit(1);
-  return other ?? null;
+  return null;
 }
 
 /** The buyer's unreleased redemptions of each of `voucherIds`. */
@@ -183,11 +184,9 @@ export type Validation =
 export async function validateVoucher(ctx: Ctx, input: ValidateInput): Promise<Validation> {
   const { userId } = requireActor(ctx);
   const voucher = await findVoucher(ctx.db, input.code, input.shopId);
-  if (!voucher)
-    return { applicable: false, reason: 'not-found', message: `No voucher ${input.code}.` };
+  if (!voucher) return { applicable: false, reason: 'not-found', message: unknownCode(input.code) };
   const used = await usesBy(ctx.db, userId, [voucher.id]);
   const assessment = assess(voucher, {
-    shopId: input.shopId,
     subtotal: input.subtotal.amount,
     currency: input.subtotal.currency,
     now: new Date(),
@@ -216,8 +215,8 @@ export interface AvailableVoucher {
 const AVAILABLE_LIMIT = 100;
 
 /**
- * The shop's and the platform's vouchers the caller could use now on an order of `subtotal`, the
- * largest discount first.
+ * The shop's and the platform's listed vouchers the caller could use now on an order of
+ * `subtotal`, the largest discount first; unlisted ones are for those who know their code.
  */
 export async function availableVouchers(
   ctx: Ctx,
@@ -231,6 +230,7 @@ export async function availableVouchers(
     .where(
       and(
         eq(vouchers.active, true),
+        eq(vouchers.listed, true),
         eq(vouchers.currency, input.currency),
         or(eq(vouchers.shopId, input.shopId), isNull(vouchers.shopId)),
         or(isNull(vouchers.startsAt), lte(vouchers.startsAt, now)),
@@ -247,7 +247,12 @@ export async function availableVouchers(
   );
   const items: AvailableVoucher[] = [];
   for (const row of rows) {
-    const assessment = assess(row, { ...input, now, usedByBuyer: used.get(row.id) ?? 0 });
+    const assessment = assess(row, {
+      subtotal: input.subtotal,
+      currency: input.currency,
+      now,
+      usedByBuyer: used.get(row.id) ?? 0,
+    });
     if (assessment.applicable) {
       items.push({
         voucher: offerView(row),
@@ -258,7 +263,3 @@ export async function availableVouchers(
   items.sort((a, b) => b.discount.amount - a.discount.amount);
   return { items };
 }
-
-// --- Managing vouchers: a seller's own, an admin's platform ones. ---
-
-/** Whose vouchers: a shop's, or the platform's (null); admins' changes are audited. */

@@ -40,6 +40,11 @@ export const vouchers = pgTable(
     usedCount: integer('used_count').notNull().default(0),
     /** Deleting a voucher deactivates it: orders keep pointing at it. */
     active: boolean('active').notNull().default(true),
+    /**
+     * Shown on `/vouchers/available`; an unlisted one applies only to buyers who type its code.
+     * The default keeps the vouchers made before the column listed, as they were.
+     */
+    listed: boolean('listed').notNull().default(true),
     createdBy: uuid('created_by')
       .notNull()
       .references(() => users.id),

@@ -130,6 +130,7 @@ describe('seller vouchers', () => {
       usageLimit: 100,
       perUserLimit: 2,
       usedCount: 0,
+      listed: true,
       active: true,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
@@ -527,7 +528,7 @@ describe('POST /vouchers/validate', () => {
     await expectRefusal(buyer, past.code, shop, 'ended');
 
     const elsewhere = await create(other, percentVoucher());
-    await expectRefusal(buyer, elsewhere.code, shop, 'other-shop');
+    await expectRefusal(buyer, elsewhere.code, shop, 'not-found');
 
     const etbOnly = await create(seller, percentVoucher());
     await expectRefusal(buyer, etbOnly.code, shop, 'currency', usd(10_000));

@@ -15,13 +15,14 @@ import type { VoucherType } from './vocabulary.ts';
 
 /**
  * Vouchers kept by their owners: a shop's, for its own orders, and the platform's (shopId
- * null), for any shop's orders in their currency. What makes one apply is in voucher-rules.ts.
+ * null), for any shop's orders in their currency. What makes one apply is in rules.ts.
  */
 
 export interface VoucherView extends VoucherOfferView {
   usageLimit: number | null;
   perUserLimit: number | null;
   usedCount: number;
+  listed: boolean;
   active: boolean;
   createdAt: string;
   updatedAt: string;
@@ -33,13 +34,14 @@ function voucherView(row: VoucherRow): VoucherView {
     usageLimit: row.usageLimit,
     perUserLimit: row.perUserLimit,
     usedCount: row.usedCount,
+    listed: row.listed,
     active: row.active,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
 }
 
-/** Why a voucher does not apply, as `/vouchers/validate` answers it. */
+/** Whose vouchers: a shop's, or the platform's (null); admins' changes are audited. */
 interface Owner {
   shopId: string | null;
   audited: boolean;
@@ -189,6 +191,7 @@ async function create(
           currency,
           usageLimit: input.usageLimit ?? null,
           perUserLimit: input.perUserLimit ?? null,
+          listed: input.listed,
           createdBy: userId,
         })
         .returning();
@@ -275,6 +278,7 @@ async function update(
           usageLimit,
           perUserLimit:
             changes.perUserLimit === undefined ? before.perUserLimit : changes.perUserLimit,
+          listed: changes.listed ?? before.listed,
           active: changes.active ?? before.active,
         })
         .where(eq(vouchers.id, id))

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Cache, cacheKey } from './cache.ts';
+import { type Cache, type CacheStore, cacheKey, cacheOver } from './cache.ts';
 import { createCache } from './index.ts';
 import { createMemoryCache } from './memory.ts';
 import { createRedisCache } from './redis.ts';
@@ -294,5 +294,52 @@ describe('cacheKey', () => {
     ];
     const keys = lists.map((parts) => cacheKey(...parts));
     expect(new Set(keys).size).toBe(lists.length);
+  });
+});
+
+describe('a cache over a store that fails', () => {
+  /** A store whose every call fails while `down`, recording what reached it once back up. */
+  function flakyStore() {
+    const state = { down: true, deleted: [] as string[], invalidated: [] as string[] };
+    const fail = async () => {
+      if (state.down) throw new Error('connection is closed');
+    };
+    const store: CacheStore = {
+      get: async () => {
+        await fail();
+        return undefined;
+      },
+      set: fail,
+      delete: async (keys) => {
+        await fail();
+        state.deleted.push(...keys);
+      },
+      invalidateTags: async (tags) => {
+        await fail();
+        state.invalidated.push(...tags);
+      },
+    };
+    return { store, state };
+  }
+
+  it('answers from the loader, and retries invalidations out of band until the store is back', async () => {
+    const { store, state } = flakyStore();
+    const heard: string[] = [];
+    const cache = cacheOver(store, { onError: (_, what) => heard.push(what) });
+    expect(await cache.wrap('k', minute, async () => 'from the database')).toBe(
+      'from the database',
+    );
+    expect(await cache.get('k')).toBeUndefined();
+    await cache.delete('k');
+    await cache.invalidateTags('session:1');
+    expect(heard).toEqual(['read', 'write', 'read', 'delete', 'invalidation']);
+    state.down = false;
+    await expect.poll(() => state.invalidated, { timeout: 5000 }).toEqual(['session:1']);
+    expect(state.deleted).toEqual(['k']);
+  });
+
+  it('throws the store’s errors when told nothing of failures (an in-process store)', async () => {
+    const { store } = flakyStore();
+    await expect(cacheOver(store).get('k')).rejects.toThrow('connection is closed');
   });
 });

@@ -43,8 +43,81 @@ interface Load {
   superseded: boolean;
 }
 
-export function cacheOver(store: CacheStore): Cache {
+/** How a shared store's failures are heard, and whether it is worth asking now. */
+export interface StoreFailures {
+  onError(error: unknown, what: string): void;
+  /** True while the store failed a moment ago: its calls are skipped, not waited on. */
+  coolingOff?(): boolean;
+}
+
+/** First retry of a failed invalidation after this; each next one waits twice as long. */
+const RETRY_BASE_MS = 500;
+const RETRY_MAX_MS = 30_000;
+
+/**
+ * Deletions and tag invalidations that failed, retried out of band until the store takes them:
+ * what a request changed must not be served stale for a TTL once the store is back.
+ */
+function retrier(run: (keys: string[], tags: string[]) => Promise<void>, failures: StoreFailures) {
+  const keys = new Set<string>();
+  const tags = new Set<string>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let wait = RETRY_BASE_MS;
+  const attempt = async () => {
+    timer = undefined;
+    const batch = { keys: [...keys], tags: [...tags] };
+    keys.clear();
+    tags.clear();
+    try {
+      await run(batch.keys, batch.tags);
+      wait = RETRY_BASE_MS;
+    } catch (error) {
+      failures.onError(error, 'invalidation retry');
+      for (const key of batch.keys) keys.add(key);
+      for (const tag of batch.tags) tags.add(tag);
+      wait = Math.min(wait * 2, RETRY_MAX_MS);
+      schedule();
+    }
+  };
+  const schedule = () => {
+    if (timer || (keys.size === 0 && tags.size === 0)) return;
+    timer = setTimeout(attempt, wait);
+    timer.unref?.();
+  };
+  return {
+    later(more: { keys?: readonly string[]; tags?: readonly string[] }) {
+      for (const key of more.keys ?? []) keys.add(key);
+      for (const tag of more.tags ?? []) tags.add(tag);
+      schedule();
+    },
+  };
+}
+
+/**
+ * A cache over `store`. With `failures`, the store is one other processes share (Redis) and
+ * may be away: a read that fails is a miss (the loader, the database, answers), a write that
+ * fails is skipped, and a deletion or invalidation that fails is retried out of band.
+ */
+export function cacheOver(store: CacheStore, failures?: StoreFailures): Cache {
   const loads = new Map<string, Load>();
+  const retry = failures
+    ? retrier(async (keys, tags) => {
+        if (keys.length > 0) await store.delete(keys);
+        if (tags.length > 0) await store.invalidateTags(tags);
+      }, failures)
+    : undefined;
+
+  /** Runs a store call; when the store may fail, a failure is heard and `fallback` answers. */
+  const guarded = async <T>(what: string, call: () => Promise<T>, fallback: () => T) => {
+    if (!failures) return call();
+    if (failures.coolingOff?.()) return fallback();
+    try {
+      return await call();
+    } catch (error) {
+      failures.onError(error, what);
+      return fallback();
+    }
+  };
 
   const supersede = (key: string) => {
     const load = loads.get(key);
@@ -54,14 +127,22 @@ export function cacheOver(store: CacheStore): Cache {
   };
 
   const read = async <T>(key: string): Promise<T | undefined> => {
-    const json = await store.get(key);
+    const json = await guarded(
+      'read',
+      () => store.get(key),
+      () => undefined,
+    );
     return json === undefined ? undefined : (JSON.parse(json) as T);
   };
 
   const write = (key: string, value: unknown, ttlSeconds: number, tags: readonly string[]) => {
     const json = JSON.stringify(value);
     if (json === undefined) throw new TypeError(`cache: ${typeof value} is not a JSON value`);
-    return store.set(key, json, ttlSeconds, tags);
+    return guarded(
+      'write',
+      () => store.set(key, json, ttlSeconds, tags),
+      () => undefined,
+    );
   };
 
   return {
@@ -80,7 +161,11 @@ export function cacheOver(store: CacheStore): Cache {
     async delete(...keys) {
       if (keys.length === 0) return;
       for (const key of keys) supersede(key);
-      await store.delete(keys);
+      await guarded(
+        'delete',
+        () => store.delete(keys),
+        () => retry?.later({ keys }),
+      );
     },
 
     async wrap<T>(key: string, options: CacheSetOptions, loader: () => Promise<T>) {
@@ -111,7 +196,12 @@ export function cacheOver(store: CacheStore): Cache {
       for (const [key, load] of loads) {
         if (load.tags.some((tag) => dropped.has(tag))) supersede(key);
       }
-      await store.invalidateTags([...dropped]);
+      const all = [...dropped];
+      await guarded(
+        'invalidation',
+        () => store.invalidateTags(all),
+        () => retry?.later({ tags: all }),
+      );
     },
   };
 }

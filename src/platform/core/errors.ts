@@ -36,6 +36,8 @@ export interface FieldError {
 
 export interface ErrorOptions {
   fields?: readonly FieldError[] | undefined;
+  /** What the caller needs to act on the refusal besides its fields, such as the stock now. */
+  details?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export abstract class DomainError extends Error {
@@ -43,12 +45,14 @@ export abstract class DomainError extends Error {
   /** A stable, machine-readable name clients can switch on. */
   readonly code: string;
   readonly fields: readonly FieldError[] | undefined;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
 
   constructor(code: string, detail: string, options: ErrorOptions = {}) {
     super(detail);
     this.name = new.target.name;
     this.code = code;
     this.fields = options.fields;
+    this.details = options.details;
   }
 }
 

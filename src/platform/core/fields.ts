@@ -2,6 +2,9 @@ import { z } from '@hono/zod-openapi';
 
 /** Zod fields that several modules' contracts share, so they validate and read alike. */
 
+/** A query-string flag: `true` or `false`, read as a boolean. */
+export const QueryFlag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
 /** Trimmed, non-empty text of at most `max` characters. */
 export const text = (max: number) => z.string().trim().min(1).max(max);
 

@@ -96,3 +96,22 @@ export function requirePermission<A extends { readonly roles: readonly string[] 
   if (!can(ctx, permission)) throw new Forbidden();
   return actor;
 }
+
+/** Whether the actor acts as an admin: what an admin decides, only an admin undoes. */
+export function actsAsAdmin(ctx: { readonly actor: { readonly roles: readonly string[] } | null }) {
+  return ctx.actor?.roles.includes('admin') ?? false;
+}
+
+/**
+ * Refuses (403 `admin-decision`) to undo an admin's decision, such as a suspension, to an
+ * actor who is not one: a moderator cannot overrule the admins above them.
+ */
+export function assertMayUndo(
+  ctx: { readonly actor: { readonly roles: readonly string[] } | null },
+  byAdmin: boolean,
+  what: string,
+): void {
+  if (byAdmin && !actsAsAdmin(ctx)) {
+    throw new Forbidden(`An admin made this ${what}; only an admin may undo it.`, 'admin-decision');
+  }
+}

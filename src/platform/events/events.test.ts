@@ -5,16 +5,9 @@ import { createTestApp } from '../../../test/harness.ts';
 import type { Ctx } from '../core/context.ts';
 import { platformMeta } from '../db/tables.ts';
 import { withTransaction } from '../db/transaction.ts';
-import {
-  type DomainEvent,
-  defineEvent,
-  EventBus,
-  listDeadDeliveries,
-  once,
-  publish,
-  retryDeadDelivery,
-} from './events.ts';
-import { eventDeliveries, outboxEvents, processedEvents } from './tables.ts';
+import { listDeadDeliveries, retryDeadDelivery } from './dead-deliveries.ts';
+import { type DomainEvent, defineEvent, EventBus, once, publish } from './events.ts';
+import { eventDeliveries, eventHandlers, outboxEvents, processedEvents } from './tables.ts';
 
 const t = await createTestApp();
 afterAll(() => t.close());
@@ -31,6 +24,7 @@ beforeEach(async () => {
   await ctx.db.delete(eventDeliveries);
   await ctx.db.delete(outboxEvents);
   await ctx.db.delete(processedEvents);
+  await ctx.db.delete(eventHandlers);
 });
 
 /** Relays until nothing is due, as a running relay would over time. */

@@ -1,12 +1,9 @@
-import { and, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { audit } from '../audit/audit.ts';
 import type { Ctx } from '../core/context.ts';
-import { NotFound } from '../core/errors.ts';
-import { keysetPage, type Page, type PageInput } from '../core/paging.ts';
 import { selectRows } from '../db/client.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { eventDeliveries, outboxEvents, processedEvents } from './tables.ts';
+import { eventDeliveries, eventHandlers, outboxEvents, processedEvents } from './tables.ts';
 
 /** A kind of domain event: its name and the Zod schema of its payload. */
 export interface EventType<P> {
@@ -87,6 +84,8 @@ export interface RelayOptions {
   /** How long a claimed delivery stays with the relay that claimed it (default 5 min). */
   leaseMs?: number;
   batchSize?: number;
+  /** A handler no relay has run for this long is retired: its pending deliveries die (1 day). */
+  retireAfterMs?: number;
 }
 
 export interface RelayReport {
@@ -96,19 +95,10 @@ export interface RelayReport {
   dead: number;
 }
 
-export interface DeadDelivery {
-  id: string;
-  eventId: string;
-  eventName: string;
-  handler: string;
-  aggregateId: string;
-  attempts: number;
-  lastError: string | null;
-  occurredAt: Date;
-  payload: unknown;
-}
-
 const MAX_BACKOFF_MS = 60 * 60 * 1000;
+
+/** How often a relay renews its handlers' registration (and retires others'). */
+const HEARTBEAT_MS = 60 * 1000;
 
 /** A delivery the relay has leased, with the event it carries. */
 interface Claimed {
@@ -123,11 +113,14 @@ interface Claimed {
  * per aggregate and handler, with retries and exponential backoff, parking a delivery that
  * keeps failing as dead. Any number of relays may run at once (in several processes): each
  * claims deliveries with a lease, and a chain's next event waits until the one before it is
- * delivered or dead.
+ * delivered or dead. Relays register their handlers in the database and fan events out to
+ * every registered handler, not only their own, so processes of different versions (a rolling
+ * deploy) deliver alike; each relay delivers only to the handlers it runs.
  */
 export class EventBus {
   readonly #handlers = new Map<string, { event: string; fn: Handler }>();
   readonly #options: Required<RelayOptions>;
+  #heartbeatAt = 0;
 
   constructor(options: RelayOptions = {}) {
     this.#options = {
@@ -135,6 +128,7 @@ export class EventBus {
       backoffBaseMs: options.backoffBaseMs ?? 1000,
       leaseMs: options.leaseMs ?? 5 * 60 * 1000,
       batchSize: options.batchSize ?? 100,
+      retireAfterMs: options.retireAfterMs ?? 24 * 60 * 60 * 1000,
     };
   }
 
@@ -157,10 +151,14 @@ export class EventBus {
     return new Set([...this.#handlers.values()].map((handler) => handler.event));
   }
 
-  /** Dispatches committed events, then delivers what is due; returns what it did. */
+  /**
+   * Registers this relay's handlers (at most once a minute), dispatches committed events, then
+   * delivers what is due to its handlers; returns what it did.
+   */
   async relayOnce(ctx: Ctx): Promise<RelayReport> {
+    const retired = await this.#heartbeat(ctx);
     const dispatched = await this.#dispatch(ctx);
-    const report = { dispatched, delivered: 0, failed: 0, dead: 0 };
+    const report = { dispatched, delivered: 0, failed: 0, dead: retired };
     for (const delivery of await this.#claim(ctx)) {
       const outcome = await this.#deliver(ctx, delivery);
       report[outcome] += 1;
@@ -168,7 +166,50 @@ export class EventBus {
     return report;
   }
 
-  /** Turns each committed, undispatched event into one delivery per subscribed handler. */
+  /**
+   * Renews this relay's handlers in the registry, and parks as dead the pending deliveries of
+   * handlers no relay has renewed within the retirement window (a handler a deploy removed);
+   * how many it parked.
+   */
+  async #heartbeat(ctx: Ctx): Promise<number> {
+    if (Date.now() - this.#heartbeatAt < HEARTBEAT_MS) return 0;
+    const now = new Date();
+    const mine = [...this.#handlers].map(([handler, { event }]) => ({
+      handler,
+      eventName: event,
+      seenAt: now,
+    }));
+    if (mine.length > 0) {
+      await ctx.db
+        .insert(eventHandlers)
+        .values(mine)
+        .onConflictDoUpdate({
+          target: eventHandlers.handler,
+          set: { eventName: sql`excluded.event_name`, seenAt: sql`excluded.seen_at` },
+        });
+    }
+    const retiredBefore = new Date(now.getTime() - this.#options.retireAfterMs);
+    const parked = await ctx.db
+      .update(eventDeliveries)
+      .set({ status: 'dead', leasedUntil: null, lastError: 'handler retired: no relay runs it' })
+      .where(
+        and(
+          eq(eventDeliveries.status, 'pending'),
+          inArray(
+            eventDeliveries.handler,
+            ctx.db
+              .select({ handler: eventHandlers.handler })
+              .from(eventHandlers)
+              .where(lte(eventHandlers.seenAt, retiredBefore)),
+          ),
+        ),
+      )
+      .returning({ id: eventDeliveries.id });
+    this.#heartbeatAt = now.getTime();
+    return parked.length;
+  }
+
+  /** Turns each committed, undispatched event into one delivery per registered handler. */
   async #dispatch(ctx: Ctx): Promise<number> {
     return withTransaction(ctx, async (tx) => {
       const events = await tx.db
@@ -179,10 +220,20 @@ export class EventBus {
         .limit(this.#options.batchSize)
         .for('update', { skipLocked: true });
       if (events.length === 0) return 0;
+      const retiredBefore = new Date(Date.now() - this.#options.retireAfterMs);
+      const handlers = await tx.db
+        .select({ handler: eventHandlers.handler, event: eventHandlers.eventName })
+        .from(eventHandlers)
+        .where(
+          and(
+            inArray(eventHandlers.eventName, [...new Set(events.map((e) => e.name))]),
+            gt(eventHandlers.seenAt, retiredBefore),
+          ),
+        );
       const rows = events.flatMap((event) =>
-        [...this.#handlers]
-          .filter(([, h]) => h.event === event.name)
-          .map(([handler]) => ({
+        handlers
+          .filter((h) => h.event === event.name)
+          .map(({ handler }) => ({
             eventId: event.id,
             handler,
             eventName: event.name,
@@ -209,7 +260,12 @@ export class EventBus {
    * to the same handler is still pending), each with its event.
    */
   async #claim(ctx: Ctx): Promise<Claimed[]> {
+    if (this.#handlers.size === 0) return [];
     const leaseSeconds = this.#options.leaseMs / 1000;
+    const mine = sql.join(
+      [...this.#handlers.keys()].map((handler) => sql`${handler}`),
+      sql`, `,
+    );
     const rows = await selectRows<{
       id: string;
       handler: string;
@@ -228,6 +284,7 @@ export class EventBus {
         where o.id = d.event_id and d.id in (
           select c.id from event_deliveries c
           where c.status = 'pending'
+            and c.handler in (${mine})
             and c.next_attempt_at <= now()
             and (c.leased_until is null or c.leased_until < now())
             and not exists (
@@ -295,52 +352,4 @@ export class EventBus {
       return dead ? 'dead' : 'failed';
     }
   }
-}
-
-/** Dead deliveries, oldest event first, for the admins who decide what to do with them. */
-export function listDeadDeliveries(ctx: Ctx, page: PageInput): Promise<Page<DeadDelivery>> {
-  const row = {
-    id: eventDeliveries.id,
-    eventId: eventDeliveries.eventId,
-    eventName: eventDeliveries.eventName,
-    handler: eventDeliveries.handler,
-    aggregateId: eventDeliveries.aggregateId,
-    attempts: eventDeliveries.attempts,
-    lastError: eventDeliveries.lastError,
-    occurredAt: eventDeliveries.occurredAt,
-    payload: outboxEvents.payload,
-  };
-  return keysetPage(ctx, {
-    scope: 'events:dead',
-    keys: [
-      { column: eventDeliveries.occurredAt, direction: 'asc', value: (d) => d.occurredAt },
-      { column: eventDeliveries.id, direction: 'asc', value: (d) => d.id },
-    ],
-    page,
-    fetch: ({ where, orderBy, limit }) =>
-      ctx.db
-        .select(row)
-        .from(eventDeliveries)
-        .innerJoin(outboxEvents, eq(outboxEvents.id, eventDeliveries.eventId))
-        .where(and(eq(eventDeliveries.status, 'dead'), where as SQL | undefined))
-        .orderBy(...orderBy)
-        .limit(limit),
-  });
-}
-
-/** Puts a dead delivery back in line with fresh attempts. */
-export async function retryDeadDelivery(ctx: Ctx, id: string): Promise<void> {
-  await withTransaction(ctx, async (tx) => {
-    const [updated] = await tx.db
-      .update(eventDeliveries)
-      .set({ status: 'pending', attempts: 0, nextAttemptAt: new Date(), leasedUntil: null })
-      .where(and(eq(eventDeliveries.id, id), eq(eventDeliveries.status, 'dead')))
-      .returning({ handler: eventDeliveries.handler, eventName: eventDeliveries.eventName });
-    if (!updated) throw new NotFound('dead event delivery');
-    await audit(tx, {
-      action: 'events.delivery_retried',
-      resource: { type: 'event_delivery', id },
-      metadata: updated,
-    });
-  });
 }

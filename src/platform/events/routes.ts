@@ -3,7 +3,7 @@ import { PageQuery, pageOf } from '../core/paging.ts';
 import { requirePermission } from '../http/auth.ts';
 import { AUTHENTICATED, problems } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
-import { listDeadDeliveries, retryDeadDelivery } from './events.ts';
+import { listDeadDeliveries, retryDeadDelivery } from './dead-deliveries.ts';
 
 /** Admins see the event deliveries that kept failing and put them back in line. */
 export const eventAdminRoutes = createRouter();

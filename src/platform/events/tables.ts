@@ -29,6 +29,22 @@ export const outboxEvents = pgTable(
   ],
 );
 
+/**
+ * Every handler some running version subscribes, seen by its relays: dispatch fans events out
+ * to these, whichever version dispatches, so a handler new in a rolling deploy misses nothing
+ * that an older process dispatched after the new one started.
+ */
+export const eventHandlers = pgTable(
+  'event_handlers',
+  {
+    handler: text('handler').primaryKey(),
+    eventName: text('event_name').notNull(),
+    /** Each relay running the handler renews this; one unseen for a day is retired. */
+    seenAt: timestampMs('seen_at').notNull(),
+  },
+  (t) => [index('event_handlers_event').on(t.eventName, t.seenAt)],
+);
+
 /** One row per event and subscribed handler: its attempts, and where it stands. */
 export const eventDeliveries = pgTable(
   'event_deliveries',

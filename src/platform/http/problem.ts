@@ -28,11 +28,13 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -165,25 +167,38 @@ export interface ProblemInit {
   extensions?: Record<string, unknown>;
 }
 
-export function problemResponse(c: Context, init: ProblemInit): Response {
-  const body = {
+/** The problem document; for a runtime that answers on a socket, before any app sees it. */
+export function problemDocument(init: ProblemInit, requestId: string): Problem {
+  // Extensions first: a member of theirs never hides a standard one.
+  return {
+    ...init.extensions,
     type: `https://mercato.dev/problems/${init.code}`,
     title: TITLES[init.status] ?? 'Error',
     status: init.status,
     detail: init.detail,
     code: init.code,
-    requestId: c.get('requestId') as string,
-    ...(init.errors ? { errors: init.errors } : {}),
-    ...init.extensions,
+    requestId,
+    ...(init.errors ? { errors: [...init.errors] } : {}),
   };
+}
+
+export function problemResponse(c: Context, init: ProblemInit): Response {
+  const body = problemDocument(init, c.get('requestId') as string);
   return c.body(JSON.stringify(body), init.status as ContentfulStatusCode, {
     ...init.headers,
     'Content-Type': 'application/problem+json',
   });
 }
 
-/** Maps anything thrown by a handler, a service or a middleware to problem+json. */
-export function errorToProblem(c: Context, error: unknown): Response {
+/**
+ * Maps anything thrown by a handler, a service or a middleware to problem+json. `unexpected`
+ * hears of the errors no known kind explains, those answered 500.
+ */
+export function errorToProblem(
+  c: Context,
+  error: unknown,
+  unexpected?: (error: unknown) => void,
+): Response {
   if (error instanceof DomainError) {
     const locate: Locate =
       error instanceof RequestInvalid ? (path) => path : (c.get('locate') ?? ((path) => path));
@@ -193,6 +208,7 @@ export function errorToProblem(c: Context, error: unknown): Response {
       detail: error.message,
       errors: error.fields?.map((field) => ({ path: locate(field.path), message: field.message })),
       headers: headersOf(error),
+      ...(error.details ? { extensions: error.details } : {}),
     });
   }
   if (error instanceof HTTPException && error.status < 500) {
@@ -210,6 +226,7 @@ export function errorToProblem(c: Context, error: unknown): Response {
     });
   }
   c.get('log')?.error({ err: error }, 'unhandled error');
+  unexpected?.(error);
   return problemResponse(c, {
     status: 500,
     code: 'internal',

@@ -8,6 +8,7 @@ import {
 } from 'rate-limiter-flexible';
 import type { Config } from '../../config.ts';
 import { RateLimited } from '../core/errors.ts';
+import { redisCoolingOff, redisFailed } from '../redis.ts';
 import type { AppEnv } from './context.ts';
 import { quotaHeaders } from './problem.ts';
 
@@ -68,8 +69,25 @@ export const policies = {
       duration: 3600,
       key: 'user',
     }) as const,
+  /**
+   * Checkouts, per user: each holds stock, cash on delivery without paying anything; a
+   * shopper checks out a few times a day.
+   */
+  checkouts: { name: 'checkouts', points: 20, duration: 3600, key: 'user' },
   /** Listing reports, per user: cheap to send, and each one a moderator may have to read. */
   reports: { name: 'listing-reports', points: 20, duration: 3600, key: 'user' },
+  /** Voucher code checks, per user: guessing codes, the unlisted ones above all. */
+  voucherChecks: { name: 'voucher-checks', points: 30, duration: 900, key: 'user' },
+  /**
+   * The same checks per client address, so accounts made by the dozen do not multiply the
+   * guesses; roomier, as many buyers may share an address behind a carrier's NAT.
+   */
+  voucherChecksByAddress: {
+    name: 'voucher-checks-address',
+    points: 200,
+    duration: 900,
+    key: 'ip',
+  },
 } as const;
 
 export interface RateLimitDecision {
@@ -86,45 +104,55 @@ export interface RateLimits {
 
 /**
  * Counters in Redis when given, so every API instance shares them; in process memory
- * otherwise. If Redis fails, each process falls back to its own memory counter rather than
- * letting every request through.
+ * otherwise. If Redis fails (or failed a moment ago), each process counts in its own memory
+ * rather than letting every request through or waiting on Redis.
  */
 export function createRateLimits(options: { redis?: Redis; prefix: string }): RateLimits {
-  const limiters = new Map<string, RateLimiterAbstract>();
-  const limiterFor = (policy: Omit<RateLimitPolicy, 'key'>): RateLimiterAbstract => {
+  const { redis } = options;
+  const limiters = new Map<string, { shared?: RateLimiterAbstract; own: RateLimiterAbstract }>();
+  const limitersFor = (policy: Omit<RateLimitPolicy, 'key'>) => {
     const id = `${policy.name}:${policy.points}:${policy.duration}`;
-    let limiter = limiters.get(id);
-    if (!limiter) {
+    let found = limiters.get(id);
+    if (!found) {
       const base = {
         points: policy.points,
         duration: policy.duration,
         keyPrefix: `${options.prefix}rl:${id}`,
       };
-      limiter = options.redis
-        ? new RateLimiterRedis({
-            ...base,
-            storeClient: options.redis,
-            insuranceLimiter: new RateLimiterMemory(base),
-          })
-        : new RateLimiterMemory(base);
-      limiters.set(id, limiter);
+      found = {
+        own: new RateLimiterMemory(base),
+        ...(redis ? { shared: new RateLimiterRedis({ ...base, storeClient: redis }) } : {}),
+      };
+      limiters.set(id, found);
     }
-    return limiter;
+    return found;
+  };
+  /** A limiter's answer: its result when allowed, its rejection when not. */
+  const attempt = async (limiter: RateLimiterAbstract, key: string) => {
+    try {
+      return { res: await limiter.consume(key), allowed: true };
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return { res: rejection, allowed: false };
+      throw rejection;
+    }
   };
   return {
     async consume(policy, key) {
-      const decide = (res: RateLimiterRes, allowed: boolean): RateLimitDecision => ({
-        allowed,
-        limit: policy.points,
-        remaining: Math.max(0, res.remainingPoints),
-        resetSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
-      });
-      try {
-        return decide(await limiterFor(policy).consume(key), true);
-      } catch (rejection) {
-        if (rejection instanceof RateLimiterRes) return decide(rejection, false);
-        throw rejection;
+      const { shared, own } = limitersFor(policy);
+      let outcome: { res: RateLimiterRes; allowed: boolean } | undefined;
+      if (shared && redis && !redisCoolingOff(redis)) {
+        outcome = await attempt(shared, key).catch(() => {
+          redisFailed(redis);
+          return undefined;
+        });
       }
+      outcome ??= await attempt(own, key);
+      return {
+        allowed: outcome.allowed,
+        limit: policy.points,
+        remaining: Math.max(0, outcome.res.remainingPoints),
+        resetSeconds: Math.max(1, Math.ceil(outcome.res.msBeforeNext / 1000)),
+      };
     },
   };
 }

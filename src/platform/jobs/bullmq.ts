@@ -2,6 +2,7 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Unavailable } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';
+import { waitingConnection } from '../redis.ts';
 import {
   CRON_TZ,
   checkAttempts,
@@ -44,7 +45,10 @@ export function createBullJobs(redis: Redis, options: BullJobsOptions): Jobs {
   // (BullMQ refuses any other kind for it).
   const queueConnection = redis.duplicate({ maxRetriesPerRequest: 2 });
   queueConnection.on('error', reportError);
-  const workerConnection = redis.duplicate({ maxRetriesPerRequest: null, lazyConnect: true });
+  const workerConnection = waitingConnection(redis, {
+    maxRetriesPerRequest: null,
+    lazyConnect: true,
+  });
   workerConnection.on('error', reportError);
   const queue = new Queue(QUEUE_NAME, {
     connection: queueConnection,
@@ -57,7 +61,7 @@ export function createBullJobs(redis: Redis, options: BullJobsOptions): Jobs {
     },
   });
   queue.on('error', reportError);
-  const handlers = new Handlers();
+  const handlers = new Handlers(options.errorTracker);
   let worker: Worker | undefined;
   let closing: Promise<void> | undefined;
   const closeCalled = Promise.withResolvers<void>();
@@ -130,9 +134,12 @@ export function createBullJobs(redis: Redis, options: BullJobsOptions): Jobs {
     close() {
       closeCalled.resolve();
       closing ??= (async () => {
-        // Waits for the jobs in flight; the worker closes the connections it duplicated.
-        await worker?.close();
-        await queue.close();
+        // With Redis away nothing in flight can record its end, and a polite QUIT would wait
+        // for Redis to come back: the worker then closes by force, cutting its connections.
+        const away = workerConnection.status !== 'ready' || queueConnection.status !== 'ready';
+        // Otherwise it waits for the jobs in flight; it closes the connections it duplicated.
+        await worker?.close(away);
+        await queue.close().catch((err) => reportError(err));
         // Nothing is in flight on them any more; quit would wait out a Redis outage.
         queueConnection.disconnect();
         workerConnection.disconnect();

@@ -5,6 +5,7 @@ import { createMemoryJobs } from './memory.ts';
 
 export type { EnqueueOptions, JobHandler, JobInfo, Jobs, JobsOptions } from './jobs.ts';
 export { JobsClosed } from './jobs.ts';
+export { enqueueRequestedJobs, jobRequested, requestJob } from './requested.ts';
 
 export interface CreateJobsOptions extends JobsOptions {
   /** Given: jobs live in Redis, shared by every process on `prefix`. Absent: this process only. */

@@ -8,7 +8,7 @@ import { createJobs, type JobInfo, type Jobs, JobsClosed } from './index.ts';
 const silent = createLogger({ level: 'silent', pretty: false });
 const redisUrl = process.env.REDIS_URL;
 // Created as the API creates its client, retry limit included: the service must cope with it.
-const redis = redisUrl ? createRedis(redisUrl, silent) : undefined;
+const redis = redisUrl ? createRedis(redisUrl, silent, { commandTimeoutMs: 1000 }) : undefined;
 afterAll(async () => {
   await redis?.quit();
 });
@@ -317,6 +317,7 @@ describe('jobs on BullMQ with Redis unreachable', () => {
     const down = createRedis(
       'redis://127.0.0.1:1',
       createLogger({ level: 'silent', pretty: false }),
+      { commandTimeoutMs: 1000 },
     );
     const jobs = createJobs({
       redis: down,

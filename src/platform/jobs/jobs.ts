@@ -1,4 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
+import type { ErrorTracker } from '../error-tracker.ts';
 import type { Logger } from '../logger.ts';
 
 /** What a handler learns about the run; `attempt` counts from 1. */
@@ -51,6 +52,8 @@ export interface JobsOptions {
   backoffBaseMs?: number;
   /** Jobs run at once by this process. */
   concurrency?: number;
+  /** Hears of each job that failed for good. */
+  errorTracker?: ErrorTracker;
 }
 
 export const DEFAULT_ATTEMPTS = 3;
@@ -69,6 +72,11 @@ export class JobsClosed extends Error {
 /** The handlers registered in this process, by job name. */
 export class Handlers {
   readonly #byName = new Map<string, JobHandler<unknown>>();
+  readonly #errorTracker: ErrorTracker | undefined;
+
+  constructor(errorTracker?: ErrorTracker) {
+    this.#errorTracker = errorTracker;
+  }
 
   add<T>(name: string, handler: JobHandler<T>): void {
     if (this.#byName.has(name)) {
@@ -79,7 +87,8 @@ export class Handlers {
 
   /**
    * Runs the job's handler, logging a failure: a warning while attempts remain, an error on
-   * the last one. Rethrows so the backend retries or gives up.
+   * the last one, which the error tracker hears of too. Rethrows so the backend retries or
+   * gives up.
    */
   async run(job: JobInfo & { attempts: number; data: unknown }, log: Logger): Promise<void> {
     const handler = this.#byName.get(job.name);
@@ -90,8 +99,12 @@ export class Handlers {
     } catch (thrown) {
       const err = thrown instanceof Error ? thrown : new Error(String(thrown));
       const fields = { job: job.name, jobId: job.id, attempt: job.attempt, err };
-      if (job.attempt >= job.attempts) log.error(fields, 'job failed');
-      else log.warn({ ...fields, attempts: job.attempts }, 'job attempt failed, will retry');
+      if (job.attempt >= job.attempts) {
+        log.error(fields, 'job failed');
+        this.#errorTracker?.captureException(err, { job: job.name, jobId: job.id });
+      } else {
+        log.warn({ ...fields, attempts: job.attempts }, 'job attempt failed, will retry');
+      }
       throw err;
     }
   }

@@ -39,7 +39,7 @@ export function createMemoryJobs(options: JobsOptions): Jobs {
     backoffBaseMs = DEFAULT_BACKOFF_BASE_MS,
     concurrency = DEFAULT_CONCURRENCY,
   } = options;
-  const handlers = new Handlers();
+  const handlers = new Handlers(options.errorTracker);
   /** Waiting and delayed jobs by id; with `running`, the ids a jobId dedupes against. */
   const pending = new Map<string, Entry>();
   const running = new Map<string, Promise<void>>();

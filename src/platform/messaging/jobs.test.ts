@@ -1,6 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createJobs, type Jobs } from '../jobs/index.ts';
+import { eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp } from '../../../test/harness.ts';
+import type { Ctx } from '../core/context.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { EventBus } from '../events/events.ts';
+import { outboxEvents } from '../events/tables.ts';
+import { createJobs, enqueueRequestedJobs, type Jobs } from '../jobs/index.ts';
 import { createLogger } from '../logger.ts';
 import {
   type FakeAfricasTalking,
@@ -24,13 +30,33 @@ import { verificationCodeEmail, verificationCodeSms } from './templates.ts';
 const log = createLogger({ level: 'silent', pretty: false });
 const API_KEY = 'atsk_jobs';
 
+/** The outbox that sendMail and sendSms write to, in a database of the test's own. */
+const t = await createTestApp();
+afterAll(() => t.close());
+
 let jobs: Jobs;
 let smtp: TestSmtpServer | undefined;
 let at: FakeAfricasTalking;
 beforeEach(async () => {
   jobs = createJobs({ prefix: 'test:', log, backoffBaseMs: 20 });
   at = await startFakeAfricasTalking({ apiKey: API_KEY });
+  await t.database.db.delete(outboxEvents);
 });
+
+/**
+ * Runs `send` with a context whose jobs are `queue`, then relays what it requested onto the
+ * queue, as the relay would a moment later.
+ */
+async function sent(send: (ctx: Ctx) => Promise<unknown>, queue: Jobs = jobs): Promise<void> {
+  const ctx = { ...t.ctx(), jobs: queue };
+  await send(ctx);
+  const bus = new EventBus();
+  enqueueRequestedJobs(bus);
+  await bus.relayOnce(ctx);
+}
+
+const requested = () =>
+  t.database.db.select().from(outboxEvents).where(eq(outboxEvents.name, 'job.requested'));
 afterEach(async () => {
   await jobs.close();
   await smtp?.close();
@@ -60,13 +86,12 @@ describe('messaging jobs', () => {
       sms: atSms(),
     });
     await jobs.start();
-    await sendMail(
-      { jobs },
-      {
+    await sent((ctx) =>
+      sendMail(ctx, {
         to: 'ada@example.com',
         template: verificationCodeEmail,
         params: { code: '123456', expiresInMinutes: 10 },
-      },
+      }),
     );
     const server = smtp;
     await until(() => server.received.length === 1);
@@ -84,7 +109,9 @@ describe('messaging jobs', () => {
       sms: atSms(),
     });
     await jobs.start();
-    await sendMail({ jobs }, { to: 'ada@example.com', subject: 'Hello', text: 'Hi there' });
+    await sent((ctx) =>
+      sendMail(ctx, { to: 'ada@example.com', subject: 'Hello', text: 'Hi there' }),
+    );
     const server = smtp;
     await until(() => server.received.length === 1);
     expect(server.offered).toBe(2);
@@ -103,7 +130,7 @@ describe('messaging jobs', () => {
     };
     registerMessagingJobs(jobs, { mail: failing, sms: atSms() });
     await jobs.start();
-    await sendMail({ jobs }, { to: 'ada@example.com', subject: 'S', text: 'T' });
+    await sent((ctx) => sendMail(ctx, { to: 'ada@example.com', subject: 'S', text: 'T' }));
     // Backoffs of 20, 40, 80 and 160 ms: all five tries are done well within a second.
     await until(() => calls === SEND_ATTEMPTS);
     await sleep(400);
@@ -113,13 +140,12 @@ describe('messaging jobs', () => {
   it('delivers an enqueued templated SMS through Africa’s Talking', async () => {
     registerMessagingJobs(jobs, { mail: noMail, sms: atSms() });
     await jobs.start();
-    await sendSms(
-      { jobs },
-      {
+    await sent((ctx) =>
+      sendSms(ctx, {
         to: '+251911234567',
         template: verificationCodeSms,
         params: { code: '654321', expiresInMinutes: 5 },
-      },
+      }),
     );
     await until(() => at.requests.length === 1);
     expect(Object.fromEntries(at.requests[0]?.form ?? [])).toMatchObject({
@@ -128,51 +154,57 @@ describe('messaging jobs', () => {
     });
   });
 
-  it('refuses bad input in the caller, enqueueing nothing', async () => {
-    const enqueued: string[] = [];
-    const spy: Jobs = { ...jobs, enqueue: async (name) => String(enqueued.push(name)) };
-    await expect(sendSms({ jobs: spy }, { to: '0911234567', text: 'Hi' })).rejects.toMatchObject({
+  it('refuses bad input in the caller, requesting nothing', async () => {
+    const ctx = { ...t.ctx(), jobs };
+    await expect(sendSms(ctx, { to: '0911234567', text: 'Hi' })).rejects.toMatchObject({
       code: 'invalid-phone-number',
     });
     await expect(
-      sendSms(
-        { jobs: spy },
-        {
-          to: '+251911234567',
-          template: verificationCodeSms,
-          params: { code: 'abc', expiresInMinutes: 5 },
-        },
-      ),
+      sendSms(ctx, {
+        to: '+251911234567',
+        template: verificationCodeSms,
+        params: { code: 'abc', expiresInMinutes: 5 },
+      }),
     ).rejects.toThrow(/verification-code\.sms/);
     await expect(
-      sendMail({ jobs: spy }, { to: 'not-an-address', subject: 'S', text: 'T' }),
+      sendMail(ctx, { to: 'not-an-address', subject: 'S', text: 'T' }),
     ).rejects.toMatchObject({ code: 'invalid-email' });
-    expect(enqueued).toEqual([]);
+    expect(await requested()).toEqual([]);
   });
 
-  it('enqueues the rendered message, with retries', async () => {
+  it('requests nothing when the caller’s transaction rolls back', async () => {
+    await expect(
+      withTransaction({ ...t.ctx(), jobs }, async (tx) => {
+        await sendMail(tx, { to: 'ada@example.com', subject: 'S', text: 'T' });
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
+    expect(await requested()).toEqual([]);
+  });
+
+  it('enqueues the rendered message once relayed, with retries, once per request', async () => {
     const calls: [string, unknown, unknown][] = [];
     const spy: Jobs = {
       ...jobs,
       enqueue: async (name, data, options) => String(calls.push([name, data, options])),
     };
-    await sendMail(
-      { jobs: spy },
-      {
+    await sent(async (ctx) => {
+      await sendMail(ctx, {
         to: 'ada@example.com',
         template: verificationCodeEmail,
         params: { code: '123456', expiresInMinutes: 10 },
-      },
-    );
-    await sendSms({ jobs: spy }, { to: '+251911234567', text: 'Hi' });
-    expect(calls).toEqual([
-      [
-        MAIL_JOB,
-        expect.objectContaining({ to: 'ada@example.com', subject: 'Your Mercato code is 123456' }),
-        { attempts: SEND_ATTEMPTS },
-      ],
-      [SMS_JOB, { to: '+251911234567', text: 'Hi' }, { attempts: SEND_ATTEMPTS }],
+      });
+      await sendSms(ctx, { to: '+251911234567', text: 'Hi' });
+    }, spy);
+    const once = { attempts: SEND_ATTEMPTS, jobId: expect.stringMatching(/^requested-/) };
+    // Separate requests, each its own aggregate: relayed in no particular order.
+    expect(calls).toHaveLength(2);
+    expect(calls).toContainEqual([
+      MAIL_JOB,
+      expect.objectContaining({ to: 'ada@example.com', subject: 'Your Mercato code is 123456' }),
+      once,
     ]);
+    expect(calls).toContainEqual([SMS_JOB, { to: '+251911234567', text: 'Hi' }, once]);
   });
 
   it('accepts for mail only templates that have a subject', () => {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { Jobs } from '../jobs/index.ts';
+import type { Ctx } from '../core/context.ts';
+import { type Jobs, requestJob } from '../jobs/index.ts';
 import { assertEmail, type MailMessage, type MailSender } from './mail.ts';
 import { assertE164, type SmsMessage, type SmsSender } from './sms.ts';
 import { type MailTemplate, render, type Template } from './templates.ts';
@@ -35,22 +36,23 @@ export interface TemplatedSms<S extends z.ZodType> {
 }
 
 /**
- * Renders the mail now, so bad params or a bad address fail in the caller, and enqueues its
- * sending. Resolves to the job's id.
+ * Renders the mail now, so bad params or a bad address fail in the caller, and requests its
+ * sending in the caller's transaction (requestJob): it goes if and only if the caller commits,
+ * and a queue outage delays it without losing it. Resolves to the request's id.
  */
 export async function sendMail<S extends z.ZodType>(
-  ctx: { jobs: Jobs },
+  ctx: Ctx,
   input: TemplatedMail<S> | MailMessage,
 ): Promise<string> {
   const message: MailMessage =
     'template' in input ? { to: input.to, ...render(input.template, input.params) } : input;
   assertEmail(message.to);
-  return ctx.jobs.enqueue(MAIL_JOB, message, { attempts: SEND_ATTEMPTS });
+  return requestJob(ctx, MAIL_JOB, message, { attempts: SEND_ATTEMPTS });
 }
 
-/** Renders the SMS's text now and enqueues its sending. Resolves to the job's id. */
+/** Renders the SMS's text now and requests its sending, as sendMail does. */
 export async function sendSms<S extends z.ZodType>(
-  ctx: { jobs: Jobs },
+  ctx: Ctx,
   input: TemplatedSms<S> | SmsMessage,
 ): Promise<string> {
   const message: SmsMessage =
@@ -58,5 +60,5 @@ export async function sendSms<S extends z.ZodType>(
       ? { to: input.to, text: render(input.template, input.params).text }
       : { to: input.to, text: input.text };
   assertE164(message.to);
-  return ctx.jobs.enqueue(SMS_JOB, message, { attempts: SEND_ATTEMPTS });
+  return requestJob(ctx, SMS_JOB, message, { attempts: SEND_ATTEMPTS });
 }

@@ -55,7 +55,6 @@ describe('GET /api/v1/dev/outbox', () => {
         JWT_SECRET: 'a-production-secret-of-at-least-32-bytes',
         DATABASE_URL: 'postgres://unused.example/mercato',
         LOG_LEVEL: 'silent',
-        DEV_OUTBOX: 'false',
       },
     });
     try {

@@ -36,7 +36,7 @@ function redisBackend(url: string): Backend {
   const connections: Redis[] = [];
   const opened: PubSub[] = [];
   const connect = () => {
-    const redis = createRedis(url, log);
+    const redis = createRedis(url, log, { commandTimeoutMs: 1000 });
     connections.push(redis);
     return redis;
   };

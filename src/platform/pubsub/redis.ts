@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
+import { waitingConnection } from '../redis.ts';
 import { deliver, encode, type Handler, type PubSub, PubSubClosed } from './pubsub.ts';
 
 export interface RedisPubSubOptions {
@@ -31,7 +32,7 @@ export function createRedisPubSub(redis: Redis, { prefix, log }: RedisPubSubOpti
 
   function connection(): Redis {
     if (subscriber) return subscriber;
-    const sub = redis.duplicate();
+    const sub = waitingConnection(redis);
     let down = false;
     sub.on('error', (err) => {
       // ioredis reconnects and resubscribes by itself; one line per outage is enough.

@@ -1,4 +1,14 @@
-import { and, type BuildColumns, count, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  type BuildColumns,
+  count,
+  eq,
+  inArray,
+  isNotNull,
+  isNull,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import {
   type AnyPgColumn,
   type PgTableWithColumns,
@@ -92,15 +102,37 @@ export async function fileReport<Reason extends string>(
   return { id, reason: report.reason, text, createdAt: createdAt.toISOString() };
 }
 
-/** The subject's open reports by reason, most reported first. */
-export function openReportsByReason(db: Executor, reports: Reports, subjectId: string) {
+/**
+ * The subject's open reports, oldest first, each with whether its reporter had a report of the
+ * same subject answered by a moderator before (`heardBefore`): the module decides what counts.
+ */
+export async function openReports(
+  db: Executor,
+  reports: Reports,
+  subjectId: string,
+): Promise<{ reporterId: string; reason: string; heardBefore: boolean }[]> {
   const { table } = reports;
-  return db
-    .select({ reason: sql<string>`${table.reason}`, n: count() })
+  const open = await db
+    .select({ reporterId: sql<string>`${table.reporterId}`, reason: sql<string>`${table.reason}` })
     .from(table)
     .where(and(eq(table.subjectId, subjectId), isNull(table.resolvedAt)))
-    .groupBy(table.reason)
-    .orderBy(sql`count(*) desc`, table.reason);
+    .orderBy(table.createdAt, table.id);
+  if (open.length === 0) return [];
+  const heard = await db
+    .selectDistinct({ reporterId: sql<string>`${table.reporterId}` })
+    .from(table)
+    .where(
+      and(
+        eq(table.subjectId, subjectId),
+        isNotNull(table.resolvedAt),
+        inArray(
+          table.reporterId,
+          open.map((r) => r.reporterId),
+        ),
+      ),
+    );
+  const before = new Set(heard.map((r) => r.reporterId));
+  return open.map((r) => ({ ...r, heardBefore: before.has(r.reporterId) }));
 }
 
 /** How many open reports each subject has; subjects without any are left out. */

@@ -175,6 +175,7 @@ export async function addImages<Owner, Result = void>(
   });
   const images = await prepareImages(files, {
     maxBytes: ctx.config.uploadMaxBytes,
+    maxPixels: ctx.config.imageMaxPixels,
     field: holder.field,
     keyOf: (imageId, ext) => `${holder.folder(ownerId)}/${imageId}.${ext}`,
   });

@@ -59,6 +59,7 @@ export interface PreparedImage {
 
 export interface ImageUploadRules {
   maxBytes: number;
+  maxPixels: number;
   /** The input field the files came under, to name a refused one (`<field>.<index>`). */
   field: string;
   /** Where the image with this id and extension is stored. */
@@ -68,14 +69,14 @@ export interface ImageUploadRules {
 /** Checks every file by its content, then strips it: nothing is stored unless all pass. */
 export async function prepareImages(
   files: readonly Uint8Array[],
-  { maxBytes, field, keyOf }: ImageUploadRules,
+  { maxBytes, maxPixels, field, keyOf }: ImageUploadRules,
 ): Promise<PreparedImage[]> {
   const checked = [];
   for (const [index, original] of files.entries()) {
     try {
       checked.push({
         original,
-        upload: await inspectUpload(original, { allowed: ['image'], maxBytes }),
+        upload: await inspectUpload(original, { allowed: ['image'], maxBytes, maxPixels }),
       });
     } catch (error) {
       throw error instanceof DomainError ? new FileRefused(error, field, index) : error;

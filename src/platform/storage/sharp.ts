@@ -12,11 +12,22 @@ const ENCODERS: Record<string, (image: Sharp) => Sharp> = {
 };
 
 export const sharpCodec: ImageCodec = {
-  async verify(bytes) {
-    await sharp(bytes, { failOn: 'truncated' }).metadata();
-    // The header alone can be intact while the pixels stop halfway: stats() reads them all,
-    // without holding the decoded image in memory.
-    await sharp(bytes, { failOn: 'truncated' }).stats();
+  async pixels(bytes) {
+    // No limit here: the header of any size is read, for the caller to weigh.
+    const { width, height, pageHeight, pages } = await sharp(bytes, {
+      limitInputPixels: false,
+    }).metadata();
+    // Opened at its first page, an animation's height is a frame's.
+    return width * (pageHeight ?? height) * (pages ?? 1);
+  },
+  async verify(bytes, maxPixels) {
+    // The header alone can be intact while the pixels stop halfway: this decodes them all,
+    // keeping one byte of each. Not stats(): run beside another operation, it has been seen to
+    // lose its error to libvips' one error log for the process, and pass a damaged image.
+    await sharp(bytes, { failOn: 'truncated', limitInputPixels: maxPixels })
+      .extractChannel(0)
+      .raw()
+      .toBuffer();
   },
   async size(bytes) {
     const { autoOrient } = await sharp(bytes).metadata();

@@ -17,7 +17,7 @@ import {
 } from './index.ts';
 
 const MB = 1024 * 1024;
-const rules = { maxBytes: 5 * MB, allowed: ['image', 'pdf'] as const };
+const rules = { maxBytes: 5 * MB, maxPixels: 40_000_000, allowed: ['image', 'pdf'] as const };
 
 /** Random pixels: they compress badly, so cutting the file in half cuts into the pixels. */
 function noise(width: number, height: number) {
@@ -90,7 +90,7 @@ describe('inspectUpload', () => {
   });
 
   it('refuses a kind that is not allowed', async () => {
-    const pdfOnly = { maxBytes: MB, allowed: ['pdf'] as const };
+    const pdfOnly = { ...rules, maxBytes: MB, allowed: ['pdf'] as const };
     const refused = await rejection(inspectUpload(png, pdfOnly));
     expect(refused).toMatchObject({ kind: 'rule', code: 'unsupported-file-type' });
     expect(refused).toHaveProperty('message', 'The file must be a PDF document.');

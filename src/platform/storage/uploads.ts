@@ -9,6 +9,8 @@ export type UploadKind = 'image' | 'pdf';
 
 export interface UploadRules {
   maxBytes: number;
+  /** The most pixels an image may decode to, every frame of an animation counted. */
+  maxPixels: number;
   allowed: readonly UploadKind[];
 }
 
@@ -24,6 +26,17 @@ export class FileTooLarge extends TooLarge {
     super('file-too-large', `The file is larger than the ${maxBytes} bytes allowed.`);
   }
 }
+
+export class ImageTooLarge extends Invalid {
+  constructor(pixels: number, maxPixels: number) {
+    super(
+      'image-too-large',
+      `The image has ${pixels} pixels (all its frames together); at most ${maxPixels} are allowed.`,
+    );
+  }
+}
+
+const corruptImage = () => new Invalid('corrupt-image', 'The image is damaged or incomplete.');
 
 /**
  * The image formats browsers show and sharp's prebuilt binaries decode (HEIC is not one), so
@@ -45,12 +58,12 @@ const KIND_NAMES: Record<UploadKind, string> = {
 
 /**
  * Checks an uploaded file before anything keeps it: its size, its type from its magic bytes,
- * and that an image decodes to the last pixel. Refuses with 413 `file-too-large`, 422
- * `unsupported-file-type` or 422 `corrupt-image`.
+ * an image's pixels from its header, and that it decodes to the last pixel. Refuses with 413
+ * `file-too-large`, 422 `unsupported-file-type`, 422 `image-too-large` or 422 `corrupt-image`.
  */
 export async function inspectUpload(
   bytes: Uint8Array,
-  { maxBytes, allowed }: UploadRules,
+  { maxBytes, maxPixels, allowed }: UploadRules,
 ): Promise<InspectedUpload> {
   if (bytes.byteLength > maxBytes) throw new FileTooLarge(maxBytes);
   const type = await fileTypeFromBuffer(bytes);
@@ -63,10 +76,19 @@ export async function inspectUpload(
   }
   if (kind === 'image') {
     const codec = await imageCodec();
+    let pixels: number;
     try {
-      await codec.verify(bytes);
+      pixels = await codec.pixels(bytes);
     } catch {
-      throw new Invalid('corrupt-image', 'The image is damaged or incomplete.');
+      throw corruptImage();
+    }
+    // Refused on its header's word, before a pixel is decoded: a few kilobytes of PNG can
+    // decode to gigabytes.
+    if (pixels > maxPixels) throw new ImageTooLarge(pixels, maxPixels);
+    try {
+      await codec.verify(bytes, maxPixels);
+    } catch {
+      throw corruptImage();
     }
   }
   return { mime: type.mime, ext: type.ext, kind };

@@ -3,6 +3,7 @@ import { Order, PAYMENT_METHODS } from '../../modules/orders/index.ts';
 import { text } from '../../platform/core/fields.ts';
 import { IdempotencyHeader } from '../../platform/http/idempotency.ts';
 import { jsonBody, problems, signedIn } from '../../platform/http/openapi.ts';
+import { policies, rateLimit } from '../../platform/http/rate-limit.ts';
 import { createRouter } from '../../platform/http/router.ts';
 import { checkout } from '../checkout.ts';
 
@@ -59,16 +60,20 @@ checkoutRoutes.openapi(
       'costs its items at today’s prices, the shop’s flat shipping fee (free at or over its ' +
       'threshold), less its voucher. 422: an address not the caller’s (`unknown-address`), ' +
       'nothing to buy (`empty-checkout`), a voucher for a shop not in the checkout, an ' +
-      'Idempotency-Key reused with another body. 409 `voucher-not-applicable` names the ' +
-      'voucher that does not apply.',
-    ...signedIn,
+      'Idempotency-Key reused with another body, cash on delivery without a verified phone ' +
+      '(`phone-unverified`). 409 `voucher-not-applicable` names the voucher that does not ' +
+      'apply; 409 `cod-limit` names each line that would take the buyer’s open ' +
+      'cash-on-delivery orders past `ORDER_MAX_QUANTITY` of its variant. A line from the ' +
+      'buyer’s own shop is `own-shop`. 20 checkouts an hour per user (429).',
+    security: signedIn.security,
+    middleware: [signedIn.middleware, rateLimit(policies.checkouts)] as const,
     request: { headers: IdempotencyHeader, body: jsonBody(CheckoutBody) },
     responses: {
       201: {
         description: 'The checkout and its orders (a retry with the same key: the first answer)',
         content: { 'application/json': { schema: CheckoutResult } },
       },
-      ...problems(409, 422),
+      ...problems(409, 422, 429),
     },
   }),
   async (c) => {

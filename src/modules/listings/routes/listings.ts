@@ -9,12 +9,11 @@ import {
   createListing,
   getListing,
   myListings,
-  publishListing,
   SETTABLE_STATUSES,
   setListingStatus,
-  updateListing,
 } from '../listings.ts';
 import { recordView } from '../page-views.ts';
+import { publishListing, updateListing } from '../publishing.ts';
 import { Listing, ListingCreate, ListingSummary, ListingUpdate } from '../schemas.ts';
 import { LISTING_STATUSES } from '../vocabulary.ts';
 

@@ -43,6 +43,15 @@ const RejectBody = z
   })
   .openapi('ListingRejection');
 
+const ApproveBody = z
+  .strictObject({
+    revision: z.number().int().min(1).openapi({
+      description: 'The `revision` of the listing as reviewed; a later one is refused.',
+      example: 3,
+    }),
+  })
+  .openapi('ListingApproval');
+
 moderationRoutes.openapi(
   createRoute({
     method: 'get',
@@ -74,14 +83,18 @@ moderationRoutes.openapi(
     tags,
     summary: 'Approve a listing in review: it goes on the market',
     description:
-      'Only from `pending_review` (else 409 `not-in-review`). Its open reports count no more. ' +
-      'Audited as `listing.approved`.',
+      'Only from `pending_review` (else 409 `not-in-review`), and only the revision reviewed: ' +
+      'a listing its owner changed since answers 409 `listing-changed` with the current ' +
+      '`revision`. Its open reports count no more. Audited as `listing.approved`.',
     security: AUTHENTICATED,
     middleware: requirePermission('listings.review'),
-    request: { params: ListingParams },
+    request: { params: ListingParams, body: jsonBody(ApproveBody) },
     responses: { 200: listingResponse('The listing, active'), ...problems(404, 409) },
   }),
-  async (c) => c.json(await approveListing(c.get('ctx'), c.req.valid('param').id), 200),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    return c.json(await approveListing(c.get('ctx'), id, c.req.valid('json').revision), 200);
+  },
 );
 
 moderationRoutes.openapi(

@@ -31,7 +31,8 @@ photoRoutes.openapi(
       'by its bytes, and one refused file refuses the whole upload. Photos are stored without ' +
       'their metadata (EXIF, GPS) and go after the existing ones; the first photo of a listing ' +
       'becomes its primary. Resized WebP variants appear in `variants` shortly after. 409 ' +
-      '`listing-archived`; 422 `too-many-photos`, `unsupported-file-type`, `corrupt-image`.',
+      '`listing-archived`; 422 `too-many-photos`, `unsupported-file-type`, `image-too-large`, ' +
+      '`corrupt-image`.',
     ...signedIn,
     request: {
       params: ListingParams,

@@ -71,7 +71,7 @@ verificationRoutes.openapi(
       'reason and the documents may be sent again. 403 `professional-role-required` without ' +
       'an agent or broker role; 409 `verification-pending` while one waits, ' +
       '`already-verified` when the role is verified; 422 `role-ambiguous`, ' +
-      '`unsupported-file-type`, `corrupt-image`.',
+      '`unsupported-file-type`, `image-too-large`, `corrupt-image`.',
     ...signedIn,
     request: {
       body: {

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { optionalText, text } from '../../../platform/core/fields.ts';
+import { optionalText, QueryFlag, text } from '../../../platform/core/fields.ts';
 import { PageQuery, pageOf } from '../../../platform/core/paging.ts';
 import { requirePermission } from '../../../platform/http/auth.ts';
 import { imageFiles } from '../../../platform/http/fields.ts';
@@ -118,8 +118,8 @@ reviewRoutes.openapi(
     description:
       `At most ${MAX_REVIEW_PHOTOS} photos per review (422 \`too-many-photos\`), multipart ` +
       'under `photos`. Each file is checked by its bytes and one refused file refuses them all ' +
-      '(422 `unsupported-file-type`, `corrupt-image`, naming `body.photos.<index>`). Another’s ' +
-      'review is 404.',
+      '(422 `unsupported-file-type`, `image-too-large`, `corrupt-image`, naming ' +
+      '`body.photos.<index>`). Another’s review is 404.',
     ...signedIn,
     request: {
       params: ReviewParams,
@@ -246,8 +246,6 @@ reviewRoutes.openapi(
     c.json(await reportReview(c.get('ctx'), c.req.valid('param').id, c.req.valid('json')), 201),
 );
 
-const BooleanFlag = z.enum(['true', 'false']).transform((value) => value === 'true');
-
 const ProductReviewQuery = PageQuery.extend({
   rating: z.coerce
     .number()
@@ -256,7 +254,7 @@ const ProductReviewQuery = PageQuery.extend({
     .max(5)
     .optional()
     .openapi({ description: 'Only reviews with this rating.' }),
-  withPhotos: BooleanFlag.optional().openapi({ description: 'Only reviews with photos.' }),
+  withPhotos: QueryFlag.optional().openapi({ description: 'Only reviews with photos.' }),
   sort: z
     .enum(['newest', 'most_helpful'])
     .default('newest')
@@ -304,7 +302,7 @@ reviewRoutes.openapi(
 
 const AdminReviewQuery = PageQuery.extend({
   status: z.enum(REVIEW_STATUSES).optional(),
-  reported: BooleanFlag.optional().openapi({ description: 'Only reviews with open reports.' }),
+  reported: QueryFlag.optional().openapi({ description: 'Only reviews with open reports.' }),
 });
 
 const AdminReviewPage = pageOf(AdminReview, 'AdminReviewPage').extend({

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { QueryFlag } from '../../../platform/core/fields.ts';
 import { PageQuery } from '../../../platform/core/paging.ts';
 import { requirePermission } from '../../../platform/http/auth.ts';
 import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
@@ -34,11 +35,9 @@ const AdminProductPage = z
 const AdminProductQuery = PageQuery.extend({
   status: z.enum(PRODUCT_STATUSES).optional(),
   shopId: z.uuid().optional(),
-  disabled: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional()
-    .openapi({ description: 'Only the disabled products, or only the others.' }),
+  disabled: QueryFlag.optional().openapi({
+    description: 'Only the disabled products, or only the others.',
+  }),
 });
 
 const ProductParams = z.object({

@@ -1,14 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { text } from '../../../platform/core/fields.ts';
+import { QueryFlag, text } from '../../../platform/core/fields.ts';
 import { PageQuery, pageOf } from '../../../platform/core/paging.ts';
 import { requirePermission } from '../../../platform/http/auth.ts';
 import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
 import { createRouter } from '../../../platform/http/router.ts';
+import { decideRename } from '../renames.ts';
 import { Shop } from '../schemas.ts';
 import { decideShop, listShops } from '../shop-admin.ts';
 import { SHOP_STATUSES } from '../vocabulary.ts';
 
-/** Admins approve, suspend and reinstate shops. */
+/** Reviewers approve, suspend and reinstate shops, and decide on approved shops' renames. */
 export const adminShopRoutes = createRouter();
 
 const tags = ['Admin: shops'];
@@ -27,6 +28,9 @@ const ShopListQuery = PageQuery.extend({
     .enum(SHOP_STATUSES)
     .optional()
     .openapi({ description: 'Only shops in this status; every shop when absent.' }),
+  renamePending: QueryFlag.optional().openapi({
+    description: '`true`: only shops whose new name or address waits for review.',
+  }),
 });
 
 const ShopListPage = pageOf(Shop, 'AdminShopPage').extend({
@@ -40,8 +44,8 @@ adminShopRoutes.openapi(
     tags,
     summary: 'Shops, by status',
     description:
-      'Pending shops oldest first: the approval queue, worked from its head. Any other list ' +
-      '(a status, or every shop) newest first.',
+      'Pending shops, or with `renamePending=true` the renames waiting, oldest first: queues ' +
+      'worked from their head. Any other list (a status, or every shop) newest first.',
     ...reviewer,
     request: { query: ShopListQuery },
     responses: {
@@ -52,8 +56,8 @@ adminShopRoutes.openapi(
     },
   }),
   async (c) => {
-    const { status, ...page } = c.req.valid('query');
-    return c.json(await listShops(c.get('ctx'), status, page), 200);
+    const { status, renamePending, ...page } = c.req.valid('query');
+    return c.json(await listShops(c.get('ctx'), { status, renamePending }, page), 200);
   },
 );
 
@@ -122,3 +126,38 @@ for (const { kind, summary, description, result } of REASONED) {
     },
   );
 }
+
+adminShopRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/admin/shops/{id}/rename/approve',
+    tags,
+    summary: 'Approve the new name and address an approved shop asked for',
+    description:
+      'They replace the shop’s own, its products’ copies too. 409 `no-rename` when none ' +
+      'waits, `slug-taken` when another shop has the address by now. Audited.',
+    ...reviewer,
+    request: { params: ShopParams },
+    responses: { 200: shopResponse('The shop, renamed'), ...problems(404, 409) },
+  }),
+  async (c) =>
+    c.json(await decideRename(c.get('ctx'), c.req.valid('param').id, { approve: true }), 200),
+);
+
+adminShopRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/admin/shops/{id}/rename/reject',
+    tags,
+    summary: 'Reject the new name and address a shop asked for',
+    description: 'The shop keeps its approved ones. 409 `no-rename` when none waits. Audited.',
+    ...reviewer,
+    request: { params: ShopParams, body: jsonBody(Reason) },
+    responses: { 200: shopResponse('The shop, unchanged'), ...problems(404, 409) },
+  }),
+  async (c) => {
+    const { reason } = c.req.valid('json');
+    const decision = { approve: false as const, reason };
+    return c.json(await decideRename(c.get('ctx'), c.req.valid('param').id, decision), 200);
+  },
+);

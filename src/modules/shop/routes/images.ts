@@ -30,7 +30,7 @@ imageRoutes.openapi(
       `At most ${MAX_IMAGES} images per product. Each file is checked by its bytes, and one ` +
       'refused file refuses the whole upload. Images are stored without their metadata and go ' +
       'after the existing ones; resized WebP variants appear in `variants` shortly after. 422 ' +
-      '`too-many-images`, `unsupported-file-type`, `corrupt-image`.',
+      '`too-many-images`, `unsupported-file-type`, `image-too-large`, `corrupt-image`.',
     ...seller,
     request: {
       params: ProductParams,

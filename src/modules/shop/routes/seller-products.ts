@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { PageQuery, pageOf } from '../../../platform/core/paging.ts';
 import { requirePermission } from '../../../platform/http/auth.ts';
 import { AUTHENTICATED, jsonBody, problems } from '../../../platform/http/openapi.ts';
+import { ProblemSchema } from '../../../platform/http/problem.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import { ProductCreate, ProductUpdate, VariantCreate, VariantUpdate } from '../product-input.ts';
 import {
@@ -163,16 +164,36 @@ sellerProductRoutes.openapi(
     c.json(await addVariant(c.get('ctx'), c.req.valid('param').id, c.req.valid('json')), 201),
 );
 
+const StockConflict = ProblemSchema.extend({
+  currentStock: z.number().int().optional().openapi({
+    description: 'With `stock-changed` and `stock-out-of-range`: the variant’s stock now.',
+  }),
+}).openapi('StockConflict');
+
+const STOCK_RULES =
+  'Stock: `stockDelta` adjusts the stock as it is when applied, so orders placed meanwhile ' +
+  'still count (409 `stock-out-of-range` below 0 or above the maximum); `stock` with ' +
+  '`expectedStock` sets it only if it still is what was read (409 `stock-changed`); both 409s ' +
+  'give `currentStock` and change nothing. A bare `stock` is the last write and wins: orders ' +
+  'placed since the count was read are overwritten.';
+
 sellerProductRoutes.openapi(
   createRoute({
     method: 'patch',
     path: '/seller/products/{id}/variants/{variantId}',
     tags,
     summary: 'Change a variant: SKU, prices, stock, options, weight',
-    description: RULES,
+    description: `${STOCK_RULES} ${RULES}`,
     ...seller,
     request: { params: VariantParams, body: jsonBody(VariantUpdate) },
-    responses: { 200: productResponse('The product'), ...problems(404, 409, 422) },
+    responses: {
+      200: productResponse('The product'),
+      ...problems(404, 422),
+      409: {
+        description: 'A SKU taken, or the stock moved or out of range; nothing was changed.',
+        content: { 'application/problem+json': { schema: StockConflict } },
+      },
+    },
   }),
   async (c) => {
     const { id, variantId } = c.req.valid('param');

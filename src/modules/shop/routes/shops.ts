@@ -160,7 +160,8 @@ for (const which of ['logo', 'banner'] as const satisfies ShopImage[]) {
       summary: `Upload my shop’s ${which}; the previous one is deleted`,
       description:
         'The image is checked by its bytes and stored, public, without its metadata (EXIF, ' +
-        'GPS). 413 `file-too-large`; 422 `unsupported-file-type`, `corrupt-image`.',
+        'GPS). 413 `file-too-large`; 422 `unsupported-file-type`, `image-too-large`, ' +
+        '`corrupt-image`.',
       ...seller,
       request: {
         body: { required: true, content: { 'multipart/form-data': { schema: ImageUpload } } },

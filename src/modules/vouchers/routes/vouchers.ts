@@ -1,8 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { Currency, Money } from '../../../platform/core/fields.ts';
+import { Currency, Money, QueryFlag } from '../../../platform/core/fields.ts';
 import { PageQuery, pageOf } from '../../../platform/core/paging.ts';
-import { requirePermission } from '../../../platform/http/auth.ts';
+import { requirePermission, requireUser } from '../../../platform/http/auth.ts';
 import { AUTHENTICATED, jsonBody, problems, signedIn } from '../../../platform/http/openapi.ts';
+import { policies, rateLimit } from '../../../platform/http/rate-limit.ts';
 import { createRouter } from '../../../platform/http/router.ts';
 import {
   PlatformVoucherCreate,
@@ -41,11 +42,9 @@ const PATCH_RULES =
 const Params = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
 const ListQuery = PageQuery.extend({
-  active: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional()
-    .openapi({ description: 'Only the active vouchers, or only the deactivated ones.' }),
+  active: QueryFlag.optional().openapi({
+    description: 'Only the active vouchers, or only the deactivated ones.',
+  }),
 });
 
 const voucherResponse = (description: string) => ({
@@ -222,10 +221,17 @@ voucherRoutes.openapi(
     tags: buyerTags,
     summary: 'Whether a code applies to an order, and its discount',
     description:
-      'The shop’s voucher with that code (ignoring case) first, then the platform’s. 200 either ' +
-      `way; a refusal gives one \`reason\` of: ${REFUSALS.join(', ')}. The same rules as checkout, ` +
-      'which still decides: the voucher may be used up in between.',
-    ...signedIn,
+      'The shop’s voucher with that code (ignoring case) first, then the platform’s, listed or ' +
+      `not. 200 either way; a refusal gives one \`reason\` of: ${REFUSALS.join(', ')}. Another ` +
+      'shop’s code is `not-found`, word for word as a code nobody has. The same rules as ' +
+      'checkout, which still decides: the voucher may be used up in between. Rate-limited per ' +
+      'user and per address (429), so codes cannot be guessed by trying them.',
+    security: AUTHENTICATED,
+    middleware: [
+      requireUser(),
+      rateLimit(policies.voucherChecks),
+      rateLimit(policies.voucherChecksByAddress),
+    ] as const,
     request: { body: jsonBody(Validate) },
     responses: {
       200: { description: 'The verdict', content: { 'application/json': { schema: Validation } } },
@@ -258,8 +264,9 @@ voucherRoutes.openapi(
     tags: buyerTags,
     summary: 'The vouchers the caller could use on an order, largest discount first',
     description:
-      'The shop’s and the platform’s vouchers in `currency` that apply now at `subtotal` and ' +
-      'that the caller has not used up, each with its discount.',
+      'The shop’s and the platform’s listed vouchers in `currency` that apply now at ' +
+      '`subtotal` and that the caller has not used up, each with its discount. Unlisted ' +
+      '(`listed: false`) vouchers never appear; they apply when their code is typed.',
     ...signedIn,
     request: { query: AvailableQuery },
     responses: {

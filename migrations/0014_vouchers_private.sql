@@ -1,0 +1,1 @@
+ALTER TABLE "vouchers" ADD COLUMN "listed" boolean DEFAULT true NOT NULL;
