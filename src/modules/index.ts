@@ -1,6 +1,7 @@
 import type { Module } from '../platform/module.ts';
 import { workflows } from '../workflows/index.ts';
 import { identityModule } from './identity/index.ts';
+import { ledgerModule } from './ledger/index.ts';
 import { listingsModule } from './listings/index.ts';
 import { ordersModule } from './orders/index.ts';
 import { professionalsModule } from './professionals/index.ts';
@@ -21,5 +22,6 @@ export const modules: readonly Module[] = [
   vouchersModule,
   ordersModule,
   reviewsModule,
+  ledgerModule,
   workflows,
 ];
